@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { ErrorBodySchema } from "./schemas/common";
+import { CreateHost, HostSchema } from "./schemas/host";
+import { JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from "./schemas/job";
+import { CreateWorkflow, WorkflowSchema } from "./schemas/workflow";
+
+type Route = {
+  method: "get" | "post" | "put" | "delete";
+  path: string;
+  summary: string;
+  admin?: boolean;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  ok: { status: number; schema?: z.ZodType; description?: string };
+};
+
+/** The same zod schemas that validate requests describe them here. */
+const ROUTES: Route[] = [
+  { method: "post", path: "/jobs", summary: "Submit a job (raw graph or stored workflow). Honors Idempotency-Key.", body: SubmitJob, ok: { status: 202, schema: JobSchema } },
+  { method: "get", path: "/jobs", summary: "List your jobs, newest first", query: ListJobsQuery, ok: { status: 200, schema: JobListSchema } },
+  { method: "get", path: "/jobs/{id}", summary: "Get a job", ok: { status: 200, schema: JobSchema } },
+  { method: "post", path: "/jobs/{id}/cancel", summary: "Cancel a job (idempotent)", ok: { status: 200, schema: JobSchema } },
+  { method: "get", path: "/jobs/{id}/outputs/{name}", summary: "Redirect to a signed download URL of one output", ok: { status: 302, description: "Location is a signed, expiring URL" } },
+  { method: "get", path: "/health", summary: "Liveness and fleet summary", ok: { status: 200 } },
+  { method: "post", path: "/hosts", summary: "Register a ComfyUI host", admin: true, body: CreateHost, ok: { status: 201, schema: HostSchema } },
+  { method: "get", path: "/hosts", summary: "List hosts with state and slots in use", admin: true, ok: { status: 200 } },
+  { method: "get", path: "/hosts/{id}", summary: "Get a host", admin: true, ok: { status: 200, schema: HostSchema } },
+  { method: "delete", path: "/hosts/{id}", summary: "Remove an idle host", admin: true, ok: { status: 204 } },
+  { method: "get", path: "/workflows", summary: "List stored workflows", ok: { status: 200 } },
+  { method: "get", path: "/workflows/{id}", summary: "Get a stored workflow", ok: { status: 200, schema: WorkflowSchema } },
+  { method: "put", path: "/workflows/{id}", summary: "Create or update a stored workflow (new version)", admin: true, body: CreateWorkflow, ok: { status: 200, schema: WorkflowSchema } },
+  { method: "delete", path: "/workflows/{id}", summary: "Delete a stored workflow", admin: true, ok: { status: 204 } },
+];
+
+const schemaOf = (s: z.ZodType, io: "input" | "output") => z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" });
+
+export function openApiDocument(serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorRef = { $ref: "#/components/schemas/Error" };
+  for (const r of ROUTES) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const queryParams = r.query
+      ? Object.entries(r.query.shape).map(([name, s]) => ({ name, in: "query", required: false, schema: schemaOf(s as z.ZodType, "input") }))
+      : [];
+    const responses: Record<string, unknown> = {
+      [r.ok.status]: {
+        description: r.ok.description ?? "OK",
+        ...(r.ok.schema ? { content: { "application/json": { schema: schemaOf(r.ok.schema, "output") } } } : {}),
+      },
+      "400": { description: "Invalid request", content: { "application/json": { schema: errorRef } } },
+      "401": { description: "Missing or invalid credentials", content: { "application/json": { schema: errorRef } } },
+      ...(r.admin ? { "403": { description: "Admin role required", content: { "application/json": { schema: errorRef } } } } : {}),
+      "404": { description: "Not found", content: { "application/json": { schema: errorRef } } },
+    };
+    paths[r.path] ??= {};
+    paths[r.path]![r.method] = {
+      summary: r.summary,
+      ...(params.length || queryParams.length ? { parameters: [...params, ...queryParams] } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(r.body, "input") } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: "3.0.3",
+    info: { title: "Comfy Edge", version: "0.1.0", description: "A durable job API in front of a fleet of ComfyUI servers. Every route is also served under /v1." },
+    servers: [{ url: serverUrl }, { url: `${serverUrl}/v1` }],
+    components: {
+      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } },
+      schemas: { Error: schemaOf(ErrorBodySchema, "output") },
+    },
+    security: [{ apiKey: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,103 @@
+import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { jobs, type JobRow } from "../../db/schema";
+import { ApiError, notFound } from "../../errors";
+import { submitJob } from "../../jobs/submit";
+import { transition } from "../../jobs/transition";
+import { storedOutputs, toJobView } from "../../jobs/view";
+import { base64url } from "../../lib/bytes";
+import { errorFields, log } from "../../lib/log";
+import { queuePositions } from "../../scheduler/claim";
+import type { AppEnv } from "../context";
+import { ListJobsQuery, SubmitJob } from "../schemas/job";
+import { Uuid } from "../schemas/common";
+import { signerFor } from "../sign";
+import { jsonBody, param, query } from "../validate";
+import type { Context } from "hono";
+
+const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/);
+
+/** A job the caller may see: another owner's job answers 404, the same as a missing one. */
+async function visibleJob(c: Context<AppEnv>, rawId: string | undefined): Promise<JobRow> {
+  const id = param(rawId, Uuid, "Job");
+  const who = c.get("principal");
+  const row = await c.get("db").select().from(jobs).where(eq(jobs.id, id)).get();
+  if (!row || (who.role !== "admin" && row.owner !== who.id)) throw notFound("Job");
+  return row;
+}
+
+async function view(c: Context<AppEnv>, row: JobRow) {
+  const positions = row.status === "queued" ? await queuePositions(c.env.DB, [row]) : new Map<string, number>();
+  return toJobView(row, { queuePosition: positions.get(row.id) ?? null, sign: signerFor(c) });
+}
+
+const encodeCursor = (r: JobRow) => base64url(new TextEncoder().encode(JSON.stringify([r.createdAtMs, r.id])));
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const json = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const v = JSON.parse(json) as unknown;
+    if (Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "string") return [v[0], v[1]];
+  } catch {
+    /* fall through */
+  }
+  throw new ApiError("VALIDATION_FAILED", "Invalid query: cursor: not a cursor this API returned", { details: { issues: [{ path: "cursor", message: "malformed cursor", code: "custom" }] } });
+}
+
+export const jobRoutes = new Hono<AppEnv>()
+  .post("/jobs", async (c) => {
+    const rawKey = c.req.header("idempotency-key");
+    const key = rawKey === undefined ? undefined : IdempotencyKey.safeParse(rawKey);
+    if (key && !key.success) throw new ApiError("VALIDATION_FAILED", "Idempotency-Key must be 1–255 visible ASCII characters");
+    const body = await jsonBody(c, SubmitJob);
+    const { job, replayed } = await submitJob(c.get("db"), c.env.JOBS, c.get("principal"), body, { idempotencyKey: key?.data, nowMs: Date.now() });
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(await view(c, job), replayed ? 200 : 202);
+  })
+  .get("/jobs", async (c) => {
+    const q = query(c, ListJobsQuery);
+    const who = c.get("principal");
+    const conds: (SQL | undefined)[] = [];
+    if (who.role !== "admin") conds.push(eq(jobs.owner, who.id));
+    if (q.status) conds.push(eq(jobs.status, q.status));
+    if (q.cursor) {
+      const [at, id] = decodeCursor(q.cursor);
+      conds.push(or(lt(jobs.createdAtMs, at), and(eq(jobs.createdAtMs, at), lt(jobs.id, id))));
+    }
+    const rows = await c.get("db").select().from(jobs).where(and(...conds)).orderBy(desc(jobs.createdAtMs), desc(jobs.id)).limit(q.limit + 1).all();
+    const page = rows.slice(0, q.limit);
+    const positions = await queuePositions(c.env.DB, page.filter((r) => r.status === "queued"));
+    const sign = signerFor(c);
+    const items = await Promise.all(page.map((r) => toJobView(r, { queuePosition: positions.get(r.id) ?? null, sign })));
+    return c.json({ items, count: items.length, nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null });
+  })
+  .get("/jobs/:id", async (c) => c.json(await view(c, await visibleJob(c, c.req.param("id")))))
+  .post("/jobs/:id/cancel", async (c) => {
+    const row = await visibleJob(c, c.req.param("id"));
+    const d = c.get("db");
+    const now = Date.now();
+    if (row.status === "queued" && (await transition(d, row.id, "canceled", { nowMs: now, from: ["queued"], set: { completedAtMs: now } }))) {
+      return c.json(await view(c, (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!));
+    }
+    const cur = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!;
+    if (cur.status === "running") await transition(d, cur.id, "canceling", { nowMs: now, attemptId: cur.attemptId!, from: ["running"] });
+    const after = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!;
+    if (after.status === "canceling" && after.hostId) {
+      const stub = c.env.HOSTS.get(c.env.HOSTS.idFromName(after.hostId));
+      c.executionCtx.waitUntil(stub.cancel(after.id).catch((e: unknown) => log.warn("job.cancel_rpc_failed", { jobId: after.id, ...errorFields(e) })));
+    }
+    if (["succeeded", "failed", "expired"].includes(after.status)) {
+      throw new ApiError("CONFLICT", `Job already ${after.status}; only queued or running jobs can be canceled`);
+    }
+    return c.json(await view(c, after), after.status === "canceling" ? 202 : 200);
+  })
+  .get("/jobs/:id/outputs/:name", async (c) => {
+    const row = await visibleJob(c, c.req.param("id"));
+    const name = c.req.param("name");
+    const output = storedOutputs(row).find((o) => o.name === name);
+    if (row.status !== "succeeded" || !output) throw notFound("Output");
+    if (output.text !== undefined) return c.text(output.text, 200, { "content-type": output.contentType });
+    const link = await signerFor(c)(output.key!);
+    c.header("Cache-Control", "no-store");
+    return c.redirect(link.url, 302);
+  });

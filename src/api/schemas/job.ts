@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { JOB_STATUSES } from "../../jobs/states";
+import { Id, Metadata } from "./common";
+
+/** A ComfyUI API-format graph: node id → { class_type, inputs }. Links are [node id, output slot]. */
+export const GraphNode = z.looseObject({
+  class_type: z.string().min(1).max(256),
+  inputs: z.record(z.string().max(256), z.unknown()),
+  _meta: z.looseObject({ title: z.string().max(1024).optional() }).optional(),
+});
+export const Graph = z
+  .record(z.string().min(1).max(64), GraphNode)
+  .refine((g) => Object.keys(g).length > 0, "workflow must have at least one node")
+  .refine((g) => Object.keys(g).length <= 5000, "workflow may have at most 5000 nodes")
+  .meta({ id: "ComfyGraph", description: "A ComfyUI API-format graph (File → Export (API) in ComfyUI)." });
+
+export const InputValue = z.union([z.string().max(100_000), z.number(), z.boolean(), z.null()]);
+
+export const SubmitJob = z
+  .strictObject({
+    workflow: Graph.optional().describe("A raw ComfyUI API-format graph; give this or workflowId"),
+    workflowId: Id.optional().describe("The id of a stored workflow; give this or workflow"),
+    inputs: z.record(z.string().max(128), InputValue).optional().describe("Named inputs of the stored workflow"),
+    priority: z.int().min(-100).max(100).default(0).describe("Higher runs first; ties run oldest first"),
+    timeoutMs: z.int().min(1000).max(24 * 3_600_000).optional().describe("Per-job deadline; bounded by COMFYUI_TIMEOUT_MS"),
+    metadata: Metadata.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.workflow === undefined) === (v.workflowId === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["workflow"], message: "give exactly one of workflow or workflowId" });
+    }
+    if (v.inputs !== undefined && v.workflowId === undefined) {
+      ctx.addIssue({ code: "custom", path: ["inputs"], message: "inputs go with workflowId" });
+    }
+  })
+  .meta({ id: "SubmitJob" });
+export type SubmitJob = z.infer<typeof SubmitJob>;
+
+export const ListJobsQuery = z.strictObject({
+  status: z.enum(JOB_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const JobOutputSchema = z.object({
+  name: z.string(),
+  node: z.string(),
+  kind: z.enum(["image", "video", "audio", "3d", "text", "file"]),
+  contentType: z.string(),
+  bytes: z.number(),
+  text: z.string().optional(),
+  url: z.string().optional(),
+  urlExpiresAt: z.string().optional(),
+});
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(JOB_STATUSES),
+    workflowId: z.string().nullable(),
+    workflowVersion: z.number().nullable(),
+    priority: z.number(),
+    attempts: z.number(),
+    host: z.string().nullable(),
+    queuePosition: z.number().nullable(),
+    progress: z.object({ node: z.string().nullable(), value: z.number(), max: z.number(), percent: z.number() }).nullable(),
+    outputs: z.array(JobOutputSchema),
+    error: z
+      .object({ error: z.string(), message: z.string(), details: z.unknown().optional(), retryable: z.boolean() })
+      .nullable(),
+    metrics: z.object({ queueMs: z.number().nullable(), executionMs: z.number().nullable() }),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "Job" });
+export type JobView = z.infer<typeof JobSchema>;
+
+export const JobListSchema = z.object({ items: z.array(JobSchema), count: z.number(), nextCursor: z.string().nullable() }).meta({ id: "JobList" });

@@ -1,0 +1,64 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./api/context";
+import { authenticate } from "./api/middleware/auth";
+import { requestId } from "./api/middleware/request-id";
+import { openApiDocument } from "./api/openapi";
+import { fileRoutes } from "./api/routes/files";
+import { healthRoutes } from "./api/routes/health";
+import { hostRoutes } from "./api/routes/hosts";
+import { jobRoutes } from "./api/routes/jobs";
+import { workflowRoutes } from "./api/routes/workflows";
+import { db } from "./db/client";
+import { config } from "./env";
+import { ApiError, type ErrorCode } from "./errors";
+import { errorFields, log } from "./lib/log";
+
+const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "AUTH_FAILED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED" };
+
+/** The API, one router served both bare and under /v1. */
+function api() {
+  return new Hono<AppEnv>()
+    .route("/", healthRoutes)
+    .route("/", fileRoutes)
+    .get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)))
+    .use("*", authenticate())
+    .route("/", jobRoutes)
+    .route("/", hostRoutes)
+    .route("/", workflowRoutes);
+}
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestId());
+  app.use("*", async function context(c, next) {
+    const cfg = config(c.env);
+    c.set("config", cfg);
+    c.set("db", db(c.env.DB));
+    return bodyLimit({
+      maxSize: cfg.MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("PAYLOAD_TOO_LARGE", `Request body is larger than ${cfg.MAX_BODY_BYTES} bytes`);
+      },
+    })(c, next);
+  });
+  const router = api();
+  app.route("/v1", router);
+  app.route("/", router);
+
+  app.notFound((c) => c.json({ error: "NOT_FOUND", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, requestId: c.get("requestId") }, 404));
+  app.onError((err, c) => {
+    const rid = c.get("requestId");
+    if (err instanceof ApiError) {
+      if (err.status >= 500) log.error("request.failed", { requestId: rid, code: err.code, reason: err.more.reason, ...errorFields(err.cause ?? err) });
+      return c.json({ ...err.body(), requestId: rid }, err.status, err.more.headers);
+    }
+    if (err instanceof HTTPException && HTTP_CODE[err.status]) {
+      return c.json({ error: HTTP_CODE[err.status]!, message: err.message || "Bad request", requestId: rid }, err.status);
+    }
+    log.error("request.crashed", { requestId: rid, path: new URL(c.req.url).pathname, ...errorFields(err) });
+    return c.json({ error: "INTERNAL", message: "Something went wrong on our side; the request id identifies it in the logs", requestId: rid }, 500);
+  });
+  return app;
+}

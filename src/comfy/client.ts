@@ -1,0 +1,136 @@
+import type { Graph } from "./graph";
+
+export type HostConn = { url: string; headers: Record<string, string> };
+
+export class ComfyUnreachable extends Error {
+  override name = "ComfyUnreachable";
+}
+
+export type SubmitResult =
+  | { ok: true; promptId: string; number: number; nodeErrors: Record<string, unknown> }
+  | { ok: false; status: number; body: unknown };
+
+export type HistoryFile = { filename: string; subfolder: string; type: string };
+export type HistoryEntry = {
+  outputs?: Record<string, Record<string, unknown>>;
+  status?: { status_str?: string; completed?: boolean; messages?: [string, Record<string, unknown>][] };
+};
+
+const base = (h: HostConn) => h.url.replace(/\/+$/, "");
+
+/**
+ * ComfyUI's HTTP routes, as its server.py answers them. Every call carries the host's headers
+ * (tunnel service tokens) and a timeout; nothing forwards a caller's Origin header.
+ */
+export class ComfyClient {
+  constructor(
+    private readonly host: HostConn,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  async #fetch(path: string, init: RequestInit = {}, timeoutMs = this.timeoutMs): Promise<Response> {
+    try {
+      return await fetch(`${base(this.host)}${path}`, {
+        ...init,
+        headers: { ...this.host.headers, ...(init.headers as Record<string, string> | undefined) },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: "manual",
+      });
+    } catch (e) {
+      throw new ComfyUnreachable(`${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  async #json<T>(path: string, init?: RequestInit): Promise<T> {
+    const res = await this.#fetch(path, init);
+    if (res.status >= 500 || res.status === 404 || res.status === 403 || res.status === 401) {
+      await res.body?.cancel();
+      throw new ComfyUnreachable(`${path}: HTTP ${res.status}`);
+    }
+    try {
+      return (await res.json()) as T;
+    } catch (e) {
+      throw new ComfyUnreachable(`${path}: not JSON`, { cause: e });
+    }
+  }
+
+  async submit(graph: Graph, clientId: string, promptId: string, extraData: Record<string, unknown> = {}): Promise<SubmitResult> {
+    const res = await this.#fetch("/prompt", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: graph, client_id: clientId, prompt_id: promptId, extra_data: extraData }),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* a plain-text 500 from aiohttp stays text */
+    }
+    if (res.status === 200 && body && typeof body === "object" && "prompt_id" in body) {
+      const b = body as { prompt_id: string; number: number; node_errors?: Record<string, unknown> };
+      return { ok: true, promptId: b.prompt_id, number: b.number, nodeErrors: b.node_errors ?? {} };
+    }
+    if (res.status >= 500 || res.status === 401 || res.status === 403 || res.status === 404 || res.status === 502 || res.status === 503) {
+      throw new ComfyUnreachable(`/prompt: HTTP ${res.status}`);
+    }
+    return { ok: false, status: res.status, body };
+  }
+
+  /** `null` while the prompt has not finished (or ComfyUI never saw it); history is written only at the end. */
+  async history(promptId: string): Promise<HistoryEntry | null> {
+    const body = await this.#json<Record<string, HistoryEntry>>(`/history/${encodeURIComponent(promptId)}`);
+    return body[promptId] ?? null;
+  }
+
+  async queue(): Promise<{ running: string[]; pending: string[] }> {
+    const body = await this.#json<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>("/queue");
+    const ids = (items: unknown[][] | undefined) => (items ?? []).map((i) => String(i[1]));
+    return { running: ids(body.queue_running), pending: ids(body.queue_pending) };
+  }
+
+  async deletePending(promptIds: string[]): Promise<void> {
+    const res = await this.#fetch("/queue", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ delete: promptIds }) });
+    await res.body?.cancel();
+  }
+
+  /** Targeted interrupt: ComfyUI stops this prompt only if it is the one running. */
+  async interrupt(promptId: string): Promise<void> {
+    const res = await this.#fetch("/interrupt", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt_id: promptId }) });
+    await res.body?.cancel();
+  }
+
+  async systemStats(timeoutMs = 5_000): Promise<Record<string, unknown>> {
+    const res = await this.#fetch("/system_stats", {}, timeoutMs);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ComfyUnreachable(`/system_stats: HTTP ${res.status}`);
+    }
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  /** The file as a stream; the caller pipes it to R2 without holding it whole. */
+  async view(file: HistoryFile, timeoutMs = 300_000): Promise<Response> {
+    const q = new URLSearchParams({ filename: file.filename, subfolder: file.subfolder ?? "", type: file.type ?? "output" });
+    const res = await this.#fetch(`/view?${q}`, {}, timeoutMs);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ComfyUnreachable(`/view ${file.filename}: HTTP ${res.status}`);
+    }
+    return res;
+  }
+
+  /** Opens /ws with a fresh clientId per connection (ComfyUI issue #16010: reusing one can deafen the new socket). */
+  async openSocket(clientId: string): Promise<WebSocket> {
+    const res = await this.#fetch(`/ws?clientId=${encodeURIComponent(clientId)}`, { headers: { upgrade: "websocket" } });
+    const ws = res.webSocket;
+    if (!ws) {
+      await res.body?.cancel();
+      throw new ComfyUnreachable(`/ws: HTTP ${res.status}, no WebSocket`);
+    }
+    ws.accept();
+    ws.binaryType = "arraybuffer";
+    ws.send(JSON.stringify({ type: "feature_flags", data: { supports_preview_metadata: true } }));
+    return ws;
+  }
+}

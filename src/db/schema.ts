@@ -1,0 +1,99 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Times are integer epoch milliseconds (`*_ms`); JSON columns hold serialised objects. */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    owner: text("owner").notNull(),
+    status: text("status", {
+      enum: ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"],
+    }).notNull(),
+    priority: integer("priority").notNull().default(0),
+    workflowId: text("workflow_id"),
+    workflowVersion: integer("workflow_version"),
+    graphJson: text("graph_json").notNull(),
+    inputsJson: text("inputs_json"),
+    metadataJson: text("metadata_json").notNull().default("{}"),
+    attempts: integer("attempts").notNull().default(0),
+    attemptId: text("attempt_id"),
+    hostId: text("host_id"),
+    hostName: text("host_name"),
+    progressJson: text("progress_json"),
+    outputsJson: text("outputs_json").notNull().default("[]"),
+    errorJson: text("error_json"),
+    timeoutMs: integer("timeout_ms"),
+    queueMs: integer("queue_ms"),
+    executionMs: integer("execution_ms"),
+    createdAtMs: integer("created_at_ms").notNull(),
+    updatedAtMs: integer("updated_at_ms").notNull(),
+    enqueuedAtMs: integer("enqueued_at_ms").notNull(),
+    startedAtMs: integer("started_at_ms"),
+    completedAtMs: integer("completed_at_ms"),
+  },
+  (t) => [
+    index("jobs_queue_order").on(t.status, t.priority, t.createdAtMs),
+    index("jobs_owner_created").on(t.owner, t.createdAtMs),
+    index("jobs_host_status").on(t.hostId, t.status),
+  ],
+);
+
+export const hosts = sqliteTable("hosts", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  url: text("url").notNull(),
+  /** Tunnel service-token headers. Never leaves the gateway through the API. */
+  headersJson: text("headers_json").notNull().default("{}"),
+  slots: integer("slots").notNull(),
+  state: text("state", { enum: ["online", "busy", "draining", "offline"] }).notNull().default("online"),
+  lastError: text("last_error"),
+  lastSeenAtMs: integer("last_seen_at_ms"),
+  lastAssignedAtMs: integer("last_assigned_at_ms").notNull().default(0),
+  createdAtMs: integer("created_at_ms").notNull(),
+});
+
+export const workflows = sqliteTable("workflows", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description"),
+  version: integer("version").notNull(),
+  graphJson: text("graph_json").notNull(),
+  inputsJson: text("inputs_json").notNull().default("{}"),
+  createdAtMs: integer("created_at_ms").notNull(),
+  updatedAtMs: integer("updated_at_ms").notNull(),
+});
+
+/** Every version a workflow ever had, so a past job can always be traced to what it ran. */
+export const workflowVersions = sqliteTable(
+  "workflow_versions",
+  {
+    workflowId: text("workflow_id").notNull(),
+    version: integer("version").notNull(),
+    graphJson: text("graph_json").notNull(),
+    inputsJson: text("inputs_json").notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.version] })],
+);
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    owner: text("owner").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    jobId: text("job_id").notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.owner, t.key] })],
+);
+
+/** Deployment-wide values the gateway makes for itself, such as the URL-signing key. */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export type JobRow = typeof jobs.$inferSelect;
+export type HostRow = typeof hosts.$inferSelect;
+export type WorkflowRow = typeof workflows.$inferSelect;

@@ -1,0 +1,356 @@
+import { classifyRejection, outcomeOf, type Failure } from "../comfy/classify";
+import { ComfyClient, ComfyUnreachable, type HistoryEntry } from "../comfy/client";
+import type { Graph } from "../comfy/graph";
+import { parseFrame, type ComfyEvent } from "../comfy/messages";
+import { db, type Db } from "../db/client";
+import { config, type Config, type Env } from "../env";
+import { fail, markCanceled, markStarted, requeueOrFail, succeed, writeProgress } from "../jobs/outcomes";
+import type { StoredOutput } from "../jobs/view";
+import { errorFields, log } from "../lib/log";
+import { claimNext } from "../scheduler/claim";
+import type { HostTarget, Placement } from "../scheduler/place";
+import { copyOutput, planOutputs, textOutput } from "../storage/outputs";
+import { markHost } from "./health";
+import { InflightStore, type Inflight } from "./inflight";
+
+const PROGRESS_WRITE_MS = 250;
+/** How long a submitted prompt may stay silent on the socket before the tick asks ComfyUI directly. */
+const SILENCE_POLL_MS = 3_000;
+const INTERRUPT_GRACE_MS = 10_000;
+const FAILURES_BEFORE_OFFLINE = 3;
+
+const unreachable = (e: unknown): Failure => ({
+  code: "COMFYUI_UNREACHABLE",
+  message: `The ComfyUI host could not be reached: ${e instanceof Error ? e.message : String(e)}`,
+  retryable: true,
+});
+
+/**
+ * Everything one ComfyUI host needs: its socket, its in-flight prompts, their outcomes. The HostDO
+ * around it only owns the platform parts (storage, alarm, RPC surface).
+ */
+export class HostCore {
+  readonly #store: InflightStore;
+  readonly #env: Env;
+  readonly #cfg: Config;
+  readonly #db: Db;
+  readonly #armAlarm: (atMs: number) => Promise<void>;
+  #ws: WebSocket | undefined;
+  #clientId: string | undefined;
+  #connecting: Promise<void> | undefined;
+  #reconnectFailures = 0;
+  #healthFailures = 0;
+  #lastMarkedMs = 0;
+  readonly #finishing = new Set<string>();
+  readonly #lastProgressWrite = new Map<string, number>();
+
+  constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>) {
+    this.#store = new InflightStore(sql);
+    this.#env = env;
+    this.#cfg = config(env);
+    this.#db = db(env.DB);
+    this.#armAlarm = armAlarm;
+  }
+
+  get #host(): HostTarget | null {
+    return this.#store.getMeta<HostTarget>("host");
+  }
+  #client(host: HostTarget) {
+    return new ComfyClient({ url: host.url, headers: host.headers });
+  }
+
+  /** RPC: take a claimed job. A second dispatch of the same attempt is a no-op. */
+  async dispatch(p: Placement): Promise<void> {
+    this.#store.setMeta("host", p.host);
+    const now = Date.now();
+    const timeout = Math.min(p.timeoutMs ?? this.#cfg.COMFYUI_TIMEOUT_MS, this.#cfg.COMFYUI_TIMEOUT_MS);
+    const added = this.#store.add({
+      attemptId: p.attemptId, jobId: p.jobId, graphJson: p.graphJson, clientId: null, state: "pending",
+      dispatchedAtMs: now, startedAtMs: null, deadlineMs: now + timeout, lastEventAtMs: now,
+    });
+    await this.#armAlarm(now + this.#cfg.HOST_TICK_MS);
+    if (!added) return;
+    const attempt = this.#store.get(p.attemptId);
+    if (attempt) await this.#submit(p.host, attempt);
+  }
+
+  /** RPC: the job went to `canceling`. Pending in ComfyUI → deleted; running → interrupted by prompt id. */
+  async cancel(jobId: string): Promise<void> {
+    const host = this.#host;
+    const attempt = this.#store.byJob(jobId);
+    if (!host || !attempt) return;
+    this.#store.update(attempt.attemptId, { state: "canceling" });
+    const client = this.#client(host);
+    try {
+      await client.deletePending([attempt.attemptId]);
+      await client.interrupt(attempt.attemptId);
+    } catch (e) {
+      log.warn("host.cancel_failed", { jobId, ...errorFields(e) });
+    }
+    await this.#reconcile(host, this.#store.get(attempt.attemptId));
+  }
+
+  knows(attemptId: string): boolean {
+    return this.#store.get(attemptId) !== null;
+  }
+
+  /** RPC from the sweep: refresh the host's address and check on it now. */
+  async check(host: HostTarget): Promise<void> {
+    this.#store.setMeta("host", host);
+    await this.tick();
+  }
+
+  /** RPC and alarm: deadlines, silent prompts, reconnects, health, pulling work. Re-arms while there is work. */
+  async tick(): Promise<void> {
+    const host = this.#host;
+    if (!host) return;
+    const now = Date.now();
+    const client = this.#client(host);
+    try {
+      await client.systemStats(5_000);
+      if (this.#healthFailures > 0 || now - this.#lastMarkedMs > 15_000) {
+        await markHost(this.#db, host.id, { ok: true, nowMs: now });
+        this.#lastMarkedMs = now;
+      }
+      this.#healthFailures = 0;
+    } catch (e) {
+      this.#healthFailures++;
+      log.warn("host.health_failed", { host: host.name, failures: this.#healthFailures, ...errorFields(e) });
+      if (this.#healthFailures >= FAILURES_BEFORE_OFFLINE) {
+        await markHost(this.#db, host.id, { ok: false, nowMs: now, error: e instanceof Error ? e.message : String(e) });
+        for (const a of this.#store.all()) await this.#retry(a, unreachable(e));
+      }
+      await this.#rearm();
+      return;
+    }
+    await this.#ensureSocket(host);
+    for (const a of this.#store.all()) {
+      if (a.state === "pending") await this.#submit(host, a);
+      else if (now >= a.deadlineMs) await this.#timeout(host, a, now);
+      else if (this.#clientId !== a.clientId || now - a.lastEventAtMs > SILENCE_POLL_MS || a.state === "canceling") await this.#reconcile(host, a);
+    }
+    await this.#pullNext(host);
+    await this.#rearm();
+  }
+
+  async #rearm() {
+    if (this.#store.count() > 0) await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS);
+  }
+
+  async #ensureSocket(host: HostTarget): Promise<void> {
+    if (this.#ws && this.#ws.readyState === WebSocket.OPEN) return;
+    this.#connecting ??= (async () => {
+      const old = this.#ws;
+      this.#ws = undefined;
+      try {
+        old?.close(1000, "reconnecting");
+      } catch {
+        /* already closed */
+      }
+      const clientId = `ce-${host.name}-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+      try {
+        const ws = await this.#client(host).openSocket(clientId);
+        ws.addEventListener("message", (ev) => void this.#onFrame(host, ev.data as string | ArrayBuffer));
+        const drop = () => {
+          if (this.#ws === ws) this.#ws = undefined;
+        };
+        ws.addEventListener("close", drop);
+        ws.addEventListener("error", drop);
+        this.#ws = ws;
+        this.#clientId = clientId;
+        this.#reconnectFailures = 0;
+      } catch (e) {
+        this.#reconnectFailures++;
+        log.warn("host.socket_failed", { host: host.name, failures: this.#reconnectFailures, ...errorFields(e) });
+      }
+    })().finally(() => (this.#connecting = undefined));
+    await this.#connecting;
+  }
+
+  async #submit(host: HostTarget, a: Inflight): Promise<void> {
+    const client = this.#client(host);
+    try {
+      // A pending attempt may already have reached ComfyUI before an eviction: never submit it twice.
+      if (a.clientId !== null || a.dispatchedAtMs < Date.now() - 1_000) {
+        const q = await client.queue();
+        if (q.running.includes(a.attemptId) || q.pending.includes(a.attemptId) || (await client.history(a.attemptId))) {
+          this.#store.update(a.attemptId, { state: "submitted", clientId: a.clientId ?? "unknown" });
+          return;
+        }
+      }
+      await this.#ensureSocket(host);
+      if (!this.#clientId) throw new ComfyUnreachable("no WebSocket to the host");
+      this.#store.update(a.attemptId, { clientId: this.#clientId });
+      const res = await client.submit(JSON.parse(a.graphJson) as Graph, this.#clientId, a.attemptId);
+      if (!res.ok) {
+        this.#store.remove(a.attemptId);
+        await fail(this.#db, a.jobId, a.attemptId, classifyRejection(res.status, res.body), Date.now());
+        await this.#pullNext(host);
+        return;
+      }
+      if (Object.keys(res.nodeErrors).length > 0) {
+        // ComfyUI queued only the outputs that validated; the rest were dropped silently. Stop the live id.
+        await client.deletePending([a.attemptId]).catch(() => undefined);
+        await client.interrupt(a.attemptId).catch(() => undefined);
+        this.#store.remove(a.attemptId);
+        await fail(this.#db, a.jobId, a.attemptId, classifyRejection(400, { error: { type: "prompt_outputs_failed_validation", message: "Some outputs failed validation" }, node_errors: res.nodeErrors }), Date.now());
+        return;
+      }
+      this.#store.update(a.attemptId, { state: "submitted", lastEventAtMs: Date.now() });
+      log.info("prompt.submitted", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, number: res.number });
+    } catch (e) {
+      if (!(e instanceof ComfyUnreachable)) log.error("prompt.submit_error", { jobId: a.jobId, ...errorFields(e) });
+      await this.#retry(a, unreachable(e));
+    }
+  }
+
+  async #retry(a: Inflight, f: Failure) {
+    this.#store.remove(a.attemptId);
+    const result = await requeueOrFail(this.#db, this.#env.JOBS, a.jobId, a.attemptId, f, this.#cfg.MAX_ATTEMPTS, Date.now());
+    log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: f.code, result });
+  }
+
+  async #onFrame(host: HostTarget, data: string | ArrayBuffer) {
+    const ev: ComfyEvent = parseFrame(data);
+    if (ev.type === "other" || ev.type === "status") return;
+    if (!ev.promptId) return;
+    const a = this.#store.get(ev.promptId);
+    if (!a) return;
+    const now = Date.now();
+    this.#store.update(a.attemptId, { lastEventAtMs: now });
+    try {
+      switch (ev.type) {
+        case "execution_start": {
+          const startedAtMs = ev.timestamp ?? now;
+          this.#store.update(a.attemptId, { startedAtMs });
+          await markStarted(this.#db, a.jobId, a.attemptId, startedAtMs);
+          break;
+        }
+        case "progress": {
+          const last = this.#lastProgressWrite.get(a.attemptId) ?? 0;
+          if (now - last < PROGRESS_WRITE_MS && ev.value < ev.max) break;
+          this.#lastProgressWrite.set(a.attemptId, now);
+          const percent = ev.max > 0 ? Math.round((ev.value / ev.max) * 100) : 0;
+          await writeProgress(this.#db, a.jobId, a.attemptId, { node: ev.node, value: ev.value, max: ev.max, percent }, now);
+          break;
+        }
+        case "executing":
+          // `node: null` comes after the history entry is written: the safe moment to read it.
+          if (ev.node === null) await this.#reconcile(host, a);
+          break;
+        case "execution_success":
+        case "execution_error":
+        case "execution_interrupted":
+          await this.#reconcile(host, a, 5);
+          break;
+      }
+    } catch (e) {
+      log.error("host.frame_error", { host: host.name, type: ev.type, ...errorFields(e) });
+    }
+  }
+
+  /**
+   * Finds out where a submitted prompt stands by asking ComfyUI: finished (history), still queued
+   * or running, or unknown (deleted, or lost to a restart).
+   */
+  async #reconcile(host: HostTarget, a: Inflight | null, historyTries = 1): Promise<void> {
+    if (!a || this.#finishing.has(a.attemptId)) return;
+    this.#finishing.add(a.attemptId);
+    try {
+      const client = this.#client(host);
+      let entry: HistoryEntry | null = null;
+      for (let i = 0; i < historyTries && !entry; i++) {
+        entry = await client.history(a.attemptId);
+        if (!entry && i + 1 < historyTries) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (entry) return await this.#finish(host, client, a, entry);
+      const q = await client.queue();
+      if (q.running.includes(a.attemptId) || q.pending.includes(a.attemptId)) return;
+      if (a.state === "canceling") {
+        this.#store.remove(a.attemptId);
+        await markCanceled(this.#db, a.jobId, a.attemptId, Date.now());
+        return;
+      }
+      // Neither queued nor in history: ComfyUI restarted or someone cleared it. Run it again.
+      await this.#retry(a, { code: "COMFYUI_UNREACHABLE", message: "The ComfyUI host lost the prompt (restarted or cleared its queue)", retryable: true });
+    } catch (e) {
+      log.warn("host.reconcile_failed", { host: host.name, attemptId: a.attemptId, ...errorFields(e) });
+    } finally {
+      this.#finishing.delete(a.attemptId);
+      if (!this.#store.get(a.attemptId)) await this.#pullNext(host).catch((e) => log.error("host.pull_failed", errorFields(e)));
+    }
+  }
+
+  async #finish(host: HostTarget, client: ComfyClient, a: Inflight, entry: HistoryEntry) {
+    const outcome = outcomeOf(entry);
+    const now = Date.now();
+    const current = this.#store.get(a.attemptId) ?? a;
+    if (outcome.kind === "interrupted") {
+      this.#store.remove(a.attemptId);
+      if (current.state === "canceling") await markCanceled(this.#db, a.jobId, a.attemptId, now);
+      else if (now >= a.deadlineMs) await fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now);
+      else await fail(this.#db, a.jobId, a.attemptId, { code: "COMFYUI_INTERRUPTED", message: "The prompt was interrupted on the ComfyUI host", retryable: false }, now);
+      return;
+    }
+    if (outcome.kind === "failed") {
+      this.#store.remove(a.attemptId);
+      await fail(this.#db, a.jobId, a.attemptId, outcome.failure, now);
+      return;
+    }
+    const stored: StoredOutput[] = [];
+    try {
+      for (const o of planOutputs(entry)) {
+        stored.push(o.kind === "text" ? textOutput(o) : await copyOutput(client, this.#env.OUTPUTS, a.jobId, o));
+      }
+    } catch (e) {
+      log.error("output.copy_failed", { jobId: a.jobId, ...errorFields(e) });
+      return this.#retry(a, { code: "STORAGE_ERROR", message: `Copying outputs failed: ${e instanceof Error ? e.message : String(e)}`, retryable: true });
+    }
+    this.#store.remove(a.attemptId);
+    const timing = executionTiming(entry, current.startedAtMs);
+    await succeed(this.#db, a.jobId, a.attemptId, stored, timing, Date.now());
+    log.info("job.succeeded", { jobId: a.jobId, host: host.name, outputs: stored.length, executionMs: timing.executionMs });
+  }
+
+  async #timeout(host: HostTarget, a: Inflight, now: number) {
+    const client = this.#client(host);
+    await client.deletePending([a.attemptId]).catch(() => undefined);
+    await client.interrupt(a.attemptId).catch(() => undefined);
+    // The interrupt lands at the next progress step; a node that never reports one is given up on.
+    if (now >= a.deadlineMs + INTERRUPT_GRACE_MS) {
+      this.#store.remove(a.attemptId);
+      await fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now);
+      await this.#pullNext(host);
+    } else {
+      await this.#reconcile(host, a);
+    }
+  }
+
+  /** Fills free slots with the next queued jobs, without waiting for a queue message. */
+  async #pullNext(host: HostTarget) {
+    const fresh = await this.#db.query.hosts.findFirst({ where: (h, { eq }) => eq(h.id, host.id) });
+    if (!fresh || fresh.state === "offline" || fresh.state === "draining") return;
+    while (this.#store.count() < fresh.slots) {
+      const claimed = await claimNext(this.#env.DB, fresh, Date.now());
+      if (!claimed) return;
+      await this.dispatch({ ...claimed, host: { ...host, slots: fresh.slots } });
+    }
+  }
+}
+
+function timeoutFailure(a: Inflight): Failure {
+  return { code: "COMFYUI_TIMEOUT", message: `The job ran longer than its deadline of ${Math.round((a.deadlineMs - a.dispatchedAtMs) / 1000)} s and was interrupted`, retryable: false };
+}
+
+/** Execution time from ComfyUI's own timestamps in history, which are exact; the socket's as fallback. */
+export function executionTiming(entry: HistoryEntry, socketStartedAtMs: number | null) {
+  const messages = entry.status?.messages ?? [];
+  const ts = (name: string) => {
+    const m = messages.find(([n]) => n === name);
+    const t = m?.[1]?.timestamp;
+    return typeof t === "number" ? t : null;
+  };
+  const start = ts("execution_start") ?? socketStartedAtMs;
+  const end = ts("execution_success");
+  return { startedAtMs: start, executionMs: start !== null && end !== null ? Math.max(0, end - start) : null };
+}

@@ -1,0 +1,17 @@
+import { and, eq, ne } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { hosts } from "../db/schema";
+
+/** Records a health check: reachable hosts come (back) online unless an admin is draining them. */
+export async function markHost(d: Db, hostId: string, r: { ok: boolean; nowMs: number; error?: string }) {
+  if (r.ok) {
+    await d.update(hosts).set({ lastSeenAtMs: r.nowMs, lastError: null }).where(eq(hosts.id, hostId)).run();
+    await d.update(hosts).set({ state: "online" }).where(and(eq(hosts.id, hostId), eq(hosts.state, "offline"))).run();
+  } else {
+    await d
+      .update(hosts)
+      .set({ state: "offline", lastError: (r.error ?? "unreachable").slice(0, 500) })
+      .where(and(eq(hosts.id, hostId), ne(hosts.state, "draining")))
+      .run();
+  }
+}

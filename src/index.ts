@@ -1,0 +1,28 @@
+import { createApp } from "./app";
+import type { Env } from "./env";
+import { errorFields, log } from "./lib/log";
+import { placeQueued } from "./scheduler/place";
+import { sweep } from "./scheduler/sweep";
+
+export { HostDO } from "./hosts/host-do";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+
+  /** JOBS messages are wake-ups: placement always takes the oldest highest-priority job, whatever the message named. */
+  async queue(batch: MessageBatch<unknown>, env: Env) {
+    try {
+      await placeQueued(env);
+      batch.ackAll();
+    } catch (e) {
+      log.error("queue.place_failed", errorFields(e));
+      batch.retryAll({ delaySeconds: 2 });
+    }
+  },
+
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(sweep(env));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,21 @@
+export const JOB_STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** The only moves a job can make. `running → queued` is a retry on another host. */
+export const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
+  queued: ["running", "canceled", "expired", "failed"],
+  running: ["succeeded", "failed", "canceling", "queued"],
+  canceling: ["canceled", "succeeded", "failed"],
+  succeeded: [],
+  failed: [],
+  canceled: [],
+  expired: [],
+};
+
+export const TERMINAL: readonly JobStatus[] = JOB_STATUSES.filter((s) => TRANSITIONS[s].length === 0);
+export const ACTIVE: readonly JobStatus[] = ["running", "canceling"];
+
+export const isTerminal = (s: JobStatus) => TRANSITIONS[s].length === 0;
+export const canMove = (from: JobStatus, to: JobStatus) => TRANSITIONS[from].includes(to);
+export const allowedFrom = (to: JobStatus): JobStatus[] =>
+  JOB_STATUSES.filter((from) => TRANSITIONS[from].includes(to));

@@ -1,0 +1,92 @@
+import { and, eq } from "drizzle-orm";
+import type { SubmitJob } from "../api/schemas/job";
+import type { WorkflowInput } from "../api/schemas/workflow";
+import type { Principal } from "../auth/principal";
+import type { Graph } from "../comfy/graph";
+import type { Db } from "../db/client";
+import { idempotencyKeys, jobs, workflows, type JobRow } from "../db/schema";
+import { ApiError } from "../errors";
+import { sha256Hex } from "../lib/bytes";
+import { newId } from "../lib/ids";
+import { log } from "../lib/log";
+import { fillWorkflow } from "./fill";
+
+/** JSON with sorted keys, so the same request always hashes the same. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+async function resolveGraph(d: Db, body: SubmitJob): Promise<{ graph: Graph; workflowId: string | null; version: number | null }> {
+  if (body.workflow) return { graph: body.workflow as Graph, workflowId: null, version: null };
+  const wf = await d.select().from(workflows).where(eq(workflows.id, body.workflowId!)).get();
+  if (!wf) throw new ApiError("VALIDATION_FAILED", `Workflow "${body.workflowId}" does not exist`, { details: { issues: [{ path: "workflowId", message: "unknown workflow", code: "not_found" }] } });
+  const filled = fillWorkflow(JSON.parse(wf.graphJson) as Graph, JSON.parse(wf.inputsJson) as Record<string, WorkflowInput>, body.inputs ?? {});
+  if (!filled.ok) {
+    const first = filled.issues[0]!;
+    throw new ApiError("VALIDATION_FAILED", `Invalid request body: ${first.path}: ${first.message}`, { details: { issues: filled.issues.map((i) => ({ ...i, code: "invalid_input" })) } });
+  }
+  return { graph: filled.graph, workflowId: wf.id, version: wf.version };
+}
+
+async function replay(d: Db, owner: string, key: string, requestHash: string): Promise<JobRow | null> {
+  const prior = await d.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, key))).get();
+  if (!prior) return null;
+  if (prior.requestHash !== requestHash) {
+    throw new ApiError("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was already used with a different request body; use a new key for a new job");
+  }
+  const job = await d.select().from(jobs).where(eq(jobs.id, prior.jobId)).get();
+  return job ?? null;
+}
+
+/**
+ * Writes the job (and its idempotency record) in one batch, then sends the wake-up message. A lost
+ * message loses nothing: the row is the truth and the sweep re-enqueues it.
+ */
+export async function submitJob(
+  d: Db,
+  queue: Queue,
+  who: Principal,
+  body: SubmitJob,
+  opts: { idempotencyKey?: string | undefined; nowMs: number },
+): Promise<{ job: JobRow; replayed: boolean }> {
+  const requestHash = await sha256Hex(canonicalJson(body));
+  if (opts.idempotencyKey) {
+    const prior = await replay(d, who.id, opts.idempotencyKey, requestHash);
+    if (prior) return { job: prior, replayed: true };
+  }
+  const { graph, workflowId, version } = await resolveGraph(d, body);
+  const row: JobRow = {
+    id: newId(), owner: who.id, status: "queued", priority: body.priority, workflowId, workflowVersion: version,
+    graphJson: JSON.stringify(graph), inputsJson: body.inputs ? JSON.stringify(body.inputs) : null,
+    metadataJson: JSON.stringify(body.metadata ?? {}), attempts: 0, attemptId: null, hostId: null, hostName: null,
+    progressJson: null, outputsJson: "[]", errorJson: null, timeoutMs: body.timeoutMs ?? null, queueMs: null, executionMs: null,
+    createdAtMs: opts.nowMs, updatedAtMs: opts.nowMs, enqueuedAtMs: opts.nowMs, startedAtMs: null, completedAtMs: null,
+  };
+  try {
+    if (opts.idempotencyKey) {
+      await d.batch([
+        d.insert(idempotencyKeys).values({ owner: who.id, key: opts.idempotencyKey, requestHash, jobId: row.id, createdAtMs: opts.nowMs }),
+        d.insert(jobs).values(row),
+      ]);
+    } else {
+      await d.insert(jobs).values(row);
+    }
+  } catch (e) {
+    // Two submissions with one key raced: the batch that lost wrote nothing; answer with the winner's job.
+    if (opts.idempotencyKey && /UNIQUE|constraint/i.test(String((e as Error)?.message ?? e) + String((e as Error)?.cause ?? ""))) {
+      const prior = await replay(d, who.id, opts.idempotencyKey, requestHash);
+      if (prior) return { job: prior, replayed: true };
+    }
+    throw e;
+  }
+  await queue.send({ jobId: row.id }).catch((e) => log.warn("queue.send_failed", { jobId: row.id, error: String(e) }));
+  log.info("job.submitted", { jobId: row.id, owner: who.id, workflowId });
+  return { job: row, replayed: false };
+}

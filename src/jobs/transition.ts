@@ -1,0 +1,36 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { jobs, type JobRow } from "../db/schema";
+import { log } from "../lib/log";
+import { allowedFrom, type JobStatus } from "./states";
+
+type JobPatch = Partial<Omit<JobRow, "id" | "status" | "updatedAtMs">>;
+
+/**
+ * Moves a job with one conditional UPDATE, checked against the transition table and, when given,
+ * fenced by attempt id. `false` means another writer moved it first (or a stale attempt tried):
+ * that is not an error, the caller simply lost the race.
+ */
+export async function transition(
+  d: Db,
+  id: string,
+  to: JobStatus,
+  opts: { nowMs: number; attemptId?: string; from?: readonly JobStatus[]; set?: JobPatch },
+): Promise<boolean> {
+  const from = opts.from ? opts.from.filter((s) => allowedFrom(to).includes(s)) : allowedFrom(to);
+  if (from.length === 0) return false;
+  const rows = await d
+    .update(jobs)
+    .set({ ...opts.set, status: to, updatedAtMs: opts.nowMs })
+    .where(
+      and(
+        eq(jobs.id, id),
+        inArray(jobs.status, from),
+        opts.attemptId !== undefined ? eq(jobs.attemptId, opts.attemptId) : undefined,
+      ),
+    )
+    .returning({ id: jobs.id });
+  const moved = rows.length === 1;
+  if (moved) log.info("job.transition", { jobId: id, to, attemptId: opts.attemptId });
+  return moved;
+}

@@ -1,0 +1,63 @@
+import type { JobView } from "../api/schemas/job";
+import type { JobRow } from "../db/schema";
+import type { SignedLink } from "../storage/signed-url";
+import type { JobStatus } from "./states";
+
+/** What the gateway keeps per output in the job row; `key` is internal and never shown. */
+export type StoredOutput = {
+  name: string;
+  node: string;
+  kind: "image" | "video" | "audio" | "3d" | "text" | "file";
+  contentType: string;
+  bytes: number;
+  key?: string;
+  text?: string;
+};
+
+export type JobError = { error: string; message: string; details?: unknown; retryable: boolean };
+export type Progress = { node: string | null; value: number; max: number; percent: number };
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function parse<T>(json: string | null, fallback: T): T {
+  if (json === null) return fallback;
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export const storedOutputs = (row: JobRow) => parse<StoredOutput[]>(row.outputsJson, []);
+
+/** One shape everywhere (GET, list, webhook bodies). Signing is passed in so this stays pure. */
+export async function toJobView(
+  row: JobRow,
+  opts: { queuePosition: number | null; sign: (key: string) => Promise<SignedLink> },
+): Promise<JobView> {
+  const outputs = await Promise.all(
+    storedOutputs(row).map(async ({ key, ...o }) => {
+      if (!key || row.status !== "succeeded") return o;
+      const link = await opts.sign(key);
+      return { ...o, url: link.url, urlExpiresAt: new Date(link.expiresAtMs).toISOString() };
+    }),
+  );
+  return {
+    id: row.id,
+    status: row.status as JobStatus,
+    workflowId: row.workflowId,
+    workflowVersion: row.workflowVersion,
+    priority: row.priority,
+    attempts: row.attempts,
+    host: row.hostName,
+    queuePosition: row.status === "queued" ? opts.queuePosition : null,
+    progress: parse<Progress | null>(row.progressJson, null),
+    outputs,
+    error: parse<JobError | null>(row.errorJson, null),
+    metrics: { queueMs: row.queueMs, executionMs: row.executionMs },
+    createdAt: iso(row.createdAtMs)!,
+    startedAt: iso(row.startedAtMs),
+    completedAt: iso(row.completedAtMs),
+    metadata: parse<Record<string, unknown>>(row.metadataJson, {}),
+  };
+}

@@ -1,0 +1,41 @@
+import { newId } from "../lib/ids";
+
+export type Claimed = { jobId: string; attemptId: string; attempts: number; graphJson: string; timeoutMs: number | null };
+
+/**
+ * Claims the oldest highest-priority queued job for a host in ONE statement, which also checks
+ * that the host still has a free slot. D1 runs statements one at a time, so two placers can never
+ * take the same job nor overfill a host.
+ */
+export async function claimNext(
+  d1: D1Database,
+  host: { id: string; name: string; slots: number },
+  nowMs: number,
+): Promise<Claimed | null> {
+  const attemptId = newId();
+  const row = await d1
+    .prepare(
+      `UPDATE jobs
+         SET status = 'running', attempt_id = ?1, attempts = attempts + 1, host_id = ?2, host_name = ?3,
+             progress_json = NULL, updated_at_ms = ?4
+       WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority DESC, created_at_ms ASC, id ASC LIMIT 1)
+         AND status = 'queued'
+         AND (SELECT count(*) FROM jobs WHERE host_id = ?2 AND status IN ('running', 'canceling')) < ?5
+       RETURNING id, attempts, graph_json, timeout_ms`,
+    )
+    .bind(attemptId, host.id, host.name, nowMs, host.slots)
+    .first<{ id: string; attempts: number; graph_json: string; timeout_ms: number | null }>();
+  if (!row) return null;
+  return { jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms };
+}
+
+/** Live position of a queued job: 1 + the queued jobs that will be placed before it. */
+export async function queuePositions(d1: D1Database, jobs: { id: string; priority: number; createdAtMs: number }[]) {
+  if (jobs.length === 0) return new Map<string, number>();
+  const stmt = d1.prepare(
+    `SELECT count(*) AS ahead FROM jobs
+      WHERE status = 'queued' AND (priority > ?1 OR (priority = ?1 AND (created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))))`,
+  );
+  const results = await d1.batch<{ ahead: number }>(jobs.map((j) => stmt.bind(j.priority, j.createdAtMs, j.id)));
+  return new Map(jobs.map((j, i) => [j.id, (results[i]?.results[0]?.ahead ?? 0) + 1]));
+}

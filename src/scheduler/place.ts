@@ -1,0 +1,62 @@
+import { eq, sql } from "drizzle-orm";
+import { db } from "../db/client";
+import { hosts, type HostRow } from "../db/schema";
+import type { Env } from "../env";
+import { errorFields, log } from "../lib/log";
+import { claimNext, type Claimed } from "./claim";
+import { placementOrder } from "./pick";
+
+export type HostTarget = { id: string; name: string; url: string; headers: Record<string, string>; slots: number };
+export type Placement = Claimed & { host: HostTarget };
+
+export const hostTarget = (h: HostRow): HostTarget => ({
+  id: h.id,
+  name: h.name,
+  url: h.url,
+  headers: JSON.parse(h.headersJson) as Record<string, string>,
+  slots: h.slots,
+});
+
+export async function hostLoads(env: Env) {
+  const rows = await db(env.DB)
+    .select({
+      host: hosts,
+      inUse: sql<number>`(SELECT count(*) FROM jobs WHERE jobs.host_id = ${hosts.id} AND jobs.status IN ('running', 'canceling'))`,
+    })
+    .from(hosts)
+    .all();
+  return rows.map((r) => ({ ...r.host, inUse: Number(r.inUse) }));
+}
+
+/** Hands a claimed job to its host's Durable Object; `false` when the object could not take it. */
+export async function dispatch(env: Env, p: Placement): Promise<boolean> {
+  try {
+    await env.HOSTS.get(env.HOSTS.idFromName(p.host.id)).dispatch(p);
+    return true;
+  } catch (e) {
+    log.error("job.dispatch_failed", { jobId: p.jobId, host: p.host.name, ...errorFields(e) });
+    await env.DB.prepare(`UPDATE jobs SET status = 'queued', updated_at_ms = ?3 WHERE id = ?1 AND attempt_id = ?2 AND status = 'running'`)
+      .bind(p.jobId, p.attemptId, Date.now())
+      .run();
+    return false;
+  }
+}
+
+/**
+ * Places queued jobs on hosts with free slots until either runs out. Safe to run anywhere and any
+ * number of times at once: every claim is one conditional statement.
+ */
+export async function placeQueued(env: Env, nowMs = Date.now(), maxClaims = 50): Promise<number> {
+  let placed = 0;
+  while (placed < maxClaims) {
+    const order = placementOrder(await hostLoads(env));
+    const host = order[0];
+    if (!host) return placed;
+    const claimed = await claimNext(env.DB, host, nowMs);
+    if (!claimed) return placed;
+    await db(env.DB).update(hosts).set({ lastAssignedAtMs: Date.now() }).where(eq(hosts.id, host.id)).run();
+    if (await dispatch(env, { ...claimed, host: hostTarget(host) })) placed++;
+    else return placed;
+  }
+  return placed;
+}
