@@ -25,6 +25,8 @@ export default defineConfig(async () => {
       hookTimeout: 60_000,
       // Two cores: two test files at a time.
       maxWorkers: 2,
+      // The gateway logs a JSON line per event; show them only for tests that fail.
+      silent: "passed-only",
     },
   };
 });

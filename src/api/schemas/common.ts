@@ -10,7 +10,7 @@ export const ErrorBodySchema = z
     details: z.unknown().optional(),
     retryable: z.boolean().optional(),
   })
-  .meta({ id: "Error" });
+  ;
 
 /** Metadata is the client's own: any JSON object, bounded so a row stays small. */
 export const Metadata = z

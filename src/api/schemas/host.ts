@@ -21,7 +21,7 @@ export const CreateHost = z
       .describe("Sent on every request to the host (Cloudflare Access service-token headers); never returned"),
     slots: z.int().min(1).max(64).optional().describe("Prompts the gateway keeps on the host at once (default DEFAULT_HOST_SLOTS)"),
   })
-  .meta({ id: "CreateHost" });
+  ;
 
 export const HostSchema = z
   .object({
@@ -36,4 +36,4 @@ export const HostSchema = z
     lastSeenAt: z.string().nullable(),
     createdAt: z.string(),
   })
-  .meta({ id: "Host" });
+  ;

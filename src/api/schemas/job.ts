@@ -12,7 +12,7 @@ export const Graph = z
   .record(z.string().min(1).max(64), GraphNode)
   .refine((g) => Object.keys(g).length > 0, "workflow must have at least one node")
   .refine((g) => Object.keys(g).length <= 5000, "workflow may have at most 5000 nodes")
-  .meta({ id: "ComfyGraph", description: "A ComfyUI API-format graph (File → Export (API) in ComfyUI)." });
+  .describe("A ComfyUI API-format graph (File → Export (API) in ComfyUI).");
 
 export const InputValue = z.union([z.string().max(100_000), z.number(), z.boolean(), z.null()]);
 
@@ -33,7 +33,7 @@ export const SubmitJob = z
       ctx.addIssue({ code: "custom", path: ["inputs"], message: "inputs go with workflowId" });
     }
   })
-  .meta({ id: "SubmitJob" });
+  ;
 export type SubmitJob = z.infer<typeof SubmitJob>;
 
 export const ListJobsQuery = z.strictObject({
@@ -74,7 +74,7 @@ export const JobSchema = z
     completedAt: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
   })
-  .meta({ id: "Job" });
+  ;
 export type JobView = z.infer<typeof JobSchema>;
 
-export const JobListSchema = z.object({ items: z.array(JobSchema), count: z.number(), nextCursor: z.string().nullable() }).meta({ id: "JobList" });
+export const JobListSchema = z.object({ items: z.array(JobSchema), count: z.number(), nextCursor: z.string().nullable() });

@@ -32,7 +32,7 @@ export const CreateWorkflow = z
       }
     }
   })
-  .meta({ id: "CreateWorkflow" });
+  ;
 
 export const WorkflowSchema = z
   .object({
@@ -45,4 +45,4 @@ export const WorkflowSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: "Workflow" });
+  ;

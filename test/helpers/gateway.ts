@@ -1,0 +1,42 @@
+import { exports } from "cloudflare:workers";
+
+/** Calls the Worker under test through its real fetch handler (router, middleware, bindings). */
+export async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+  }
+  const res = await exports.default.fetch(new Request(`http://gw.test${path}`, { ...init, redirect: "manual" }));
+  const text = await res.text();
+  let json: any = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export const tinyGraph = (seed = 0) => ({
+  "1": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1, color: seed } },
+  "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "gw" } },
+});
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, { timeoutMs = 30_000, everyMs = 100 } = {}): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const TERMINAL = ["succeeded", "failed", "canceled", "expired"];
+export async function waitForTerminal(jobId: string, timeoutMs = 30_000) {
+  return waitFor(async () => {
+    const r = await call("GET", `/jobs/${jobId}`);
+    return TERMINAL.includes(r.json?.status) ? r.json : undefined;
+  }, { timeoutMs });
+}
