@@ -27,6 +27,8 @@ export default defineConfig(async () => {
       maxWorkers: 2,
       // The gateway logs a JSON line per event; show them only for tests that fail.
       silent: "passed-only",
+      // .ci/run prints its closing counts from this file, the runner's own results.
+      reporters: ["default", ["json", { outputFile: ".vitest-results.json" }]],
     },
   };
 });

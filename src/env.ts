@@ -28,7 +28,6 @@ const ConfigSchema = z.object({
   WEBSOCKET_RECONNECT_DELAY_S: z.coerce.number().min(0).max(300).catch(1),
   MAX_IMAGE_SIZE: int(64, 16384, 2048),
   MAX_BATCH_SIZE: int(1, 256, 8),
-  HISTORY_LIMIT: int(1, 100_000, 1000),
   API_KEYS: z.string().optional(),
   SIGNING_SECRET: z.string().min(16).optional().catch(undefined),
   R2_ACCOUNT_ID: z.string().min(1).optional(),

@@ -39,6 +39,7 @@ export class HostCore {
   #clientId: string | undefined;
   #connecting: Promise<void> | undefined;
   #reconnectFailures = 0;
+  #nextReconnectAtMs = 0;
   #healthFailures = 0;
   #lastMarkedMs = 0;
   readonly #finishing = new Set<string>();
@@ -133,12 +134,15 @@ export class HostCore {
     await this.#rearm();
   }
 
+  /** While it has work the host ticks; while it is unreachable it keeps checking, more slowly, so it comes back by itself. */
   async #rearm() {
     if (this.#store.count() > 0) await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS);
+    else if (this.#healthFailures > 0) await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS * 4);
   }
 
   async #ensureSocket(host: HostTarget): Promise<void> {
     if (this.#ws && this.#ws.readyState === WebSocket.OPEN) return;
+    if (Date.now() < this.#nextReconnectAtMs) return;
     this.#connecting ??= (async () => {
       const old = this.#ws;
       this.#ws = undefined;
@@ -159,8 +163,10 @@ export class HostCore {
         this.#ws = ws;
         this.#clientId = clientId;
         this.#reconnectFailures = 0;
+        this.#nextReconnectAtMs = 0;
       } catch (e) {
         this.#reconnectFailures++;
+        this.#nextReconnectAtMs = Date.now() + reconnectDelayMs(this.#reconnectFailures, this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS);
         log.warn("host.socket_failed", { host: host.name, failures: this.#reconnectFailures, ...errorFields(e) });
       }
     })().finally(() => (this.#connecting = undefined));
@@ -200,7 +206,11 @@ export class HostCore {
       log.info("prompt.submitted", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, number: res.number });
     } catch (e) {
       if (!(e instanceof ComfyUnreachable)) log.error("prompt.submit_error", { jobId: a.jobId, ...errorFields(e) });
+      // Keep new work away from the host until a health check sees it again.
+      this.#healthFailures = Math.max(this.#healthFailures, FAILURES_BEFORE_OFFLINE);
+      await markHost(this.#db, host.id, { ok: false, nowMs: Date.now(), error: e instanceof Error ? e.message : String(e) });
       await this.#retry(a, unreachable(e));
+      await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS * 4);
     }
   }
 
@@ -266,6 +276,9 @@ export class HostCore {
       if (entry) return await this.#finish(host, client, a, entry);
       const q = await client.queue();
       if (q.running.includes(a.attemptId) || q.pending.includes(a.attemptId)) return;
+      // ComfyUI moves a prompt from the queue to history in one step; look again in case it did so between our two reads.
+      entry = await client.history(a.attemptId);
+      if (entry) return await this.#finish(host, client, a, entry);
       if (a.state === "canceling") {
         this.#store.remove(a.attemptId);
         await markCanceled(this.#db, a.jobId, a.attemptId, Date.now());
@@ -336,6 +349,14 @@ export class HostCore {
       await this.dispatch({ ...claimed, host: { ...host, slots: fresh.slots } });
     }
   }
+}
+
+/**
+ * Backoff between socket reconnects: the base delay doubling with each failure, for at most
+ * `attempts` doublings and never past a minute. Prompts are followed by polling meanwhile.
+ */
+export function reconnectDelayMs(failures: number, baseS: number, attempts: number): number {
+  return Math.min(60_000, baseS * 1000 * 2 ** Math.min(Math.max(failures - 1, 0), attempts));
 }
 
 function timeoutFailure(a: Inflight): Failure {

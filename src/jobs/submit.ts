@@ -10,6 +10,7 @@ import { sha256Hex } from "../lib/bytes";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { fillWorkflow } from "./fill";
+import { checkLimits } from "./limits";
 
 /** JSON with sorted keys, so the same request always hashes the same. */
 export function canonicalJson(v: unknown): string {
@@ -54,7 +55,7 @@ export async function submitJob(
   queue: Queue,
   who: Principal,
   body: SubmitJob,
-  opts: { idempotencyKey?: string | undefined; nowMs: number },
+  opts: { idempotencyKey?: string | undefined; nowMs: number; limits: { maxImageSize: number; maxBatchSize: number } },
 ): Promise<{ job: JobRow; replayed: boolean }> {
   const requestHash = await sha256Hex(canonicalJson(body));
   if (opts.idempotencyKey) {
@@ -62,6 +63,10 @@ export async function submitJob(
     if (prior) return { job: prior, replayed: true };
   }
   const { graph, workflowId, version } = await resolveGraph(d, body);
+  const over = checkLimits(graph, opts.limits);
+  if (over.length) {
+    throw new ApiError("VALIDATION_FAILED", `Invalid request body: ${over[0]!.message}`, { details: { issues: over.map((i) => ({ ...i, code: "too_big" })) } });
+  }
   const row: JobRow = {
     id: newId(), owner: who.id, status: "queued", priority: body.priority, workflowId, workflowVersion: version,
     graphJson: JSON.stringify(graph), inputsJson: body.inputs ? JSON.stringify(body.inputs) : null,

@@ -33,6 +33,8 @@ describe("POST /jobs validation", () => {
     { name: "oversized metadata", body: { workflow: tinyGraph(), metadata: { big: "x".repeat(20_000) } }, status: 400, error: "VALIDATION_FAILED" },
     { name: "inputs without workflowId", body: { workflow: tinyGraph(), inputs: { a: 1 } }, status: 400, error: "VALIDATION_FAILED" },
     { name: "an unknown stored workflow", body: { workflowId: "nope" }, status: 400, error: "VALIDATION_FAILED" },
+    { name: "an image over MAX_IMAGE_SIZE", body: { workflow: { "5": { class_type: "EmptyLatentImage", inputs: { width: 8192, height: 512, batch_size: 1 } } } }, status: 400, error: "VALIDATION_FAILED" },
+    { name: "a batch over MAX_BATCH_SIZE", body: { workflow: { "5": { class_type: "EmptyLatentImage", inputs: { width: 512, height: 512, batch_size: 64 } } } }, status: 400, error: "VALIDATION_FAILED" },
     { name: "a bad workflowId spelling", body: { workflowId: "../etc" }, status: 400, error: "VALIDATION_FAILED" },
   ])("refuses $name with $status $error and writes nothing", async ({ body, status, error }) => {
     const before = await jobCount();

@@ -50,7 +50,11 @@ export const jobRoutes = new Hono<AppEnv>()
     const key = rawKey === undefined ? undefined : IdempotencyKey.safeParse(rawKey);
     if (key && !key.success) throw new ApiError("VALIDATION_FAILED", "Idempotency-Key must be 1–255 visible ASCII characters");
     const body = await jsonBody(c, SubmitJob);
-    const { job, replayed } = await submitJob(c.get("db"), c.env.JOBS, c.get("principal"), body, { idempotencyKey: key?.data, nowMs: Date.now() });
+    const { job, replayed } = await submitJob(c.get("db"), c.env.JOBS, c.get("principal"), body, {
+      idempotencyKey: key?.data,
+      nowMs: Date.now(),
+      limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
+    });
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json(await view(c, job), replayed ? 200 : 202);
   })

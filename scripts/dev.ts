@@ -1,0 +1,101 @@
+// `npm run dev`: the whole gateway on this machine, with nothing to set up. It applies the D1
+// migrations locally, starts the bundled fake ComfyUI, starts `wrangler dev` (local D1, R2, Queues
+// and Durable Objects under .wrangler/), registers the fake as a host and prints a job to try.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+const GATEWAY_PORT = Number(process.env.PORT ?? 8787);
+const FAKE_PORT = Number(process.env.FAKE_COMFY_PORT ?? 8188);
+const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
+const children: ChildProcess[] = [];
+
+function shutdown(code = 0) {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 300).unref();
+}
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+
+function startFake(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, "test/fakes/comfyui/server.ts"), "--port", String(FAKE_PORT), "--step-ms", "40"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(child);
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const m = /FAKE_COMFYUI_LISTENING (\{.*\})/.exec(buf);
+      if (m) resolve((JSON.parse(m[1]!) as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`fake ComfyUI exited (${code}); is port ${FAKE_PORT} free? Set FAKE_COMFY_PORT to use another.`)));
+  });
+}
+
+async function waitForGateway(timeoutMs = 90_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(`${gateway}/health`);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the gateway did not answer on ${gateway} within ${timeoutMs / 1000} s`);
+}
+
+async function registerHost(url: string) {
+  const list = (await (await fetch(`${gateway}/hosts`)).json()) as { items: { id: string; name: string; url: string }[] };
+  const existing = list.items.find((h) => h.name === "local-fake");
+  if (existing && existing.url === url) return;
+  if (existing) await fetch(`${gateway}/hosts/${existing.id}`, { method: "DELETE" });
+  const r = await fetch(`${gateway}/hosts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "local-fake", url, slots: 2 }) });
+  if (r.status !== 201) throw new Error(`registering the fake host failed: ${r.status} ${await r.text()}`);
+}
+
+const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { cwd: root, stdio: "inherit", env: { ...process.env, CI: "true" } });
+if (migrate.status !== 0) {
+  console.error("Applying the D1 migrations locally failed.");
+  process.exit(1);
+}
+
+const fakeUrl = await startFake();
+const wrangler = spawn(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(GATEWAY_PORT), "--test-scheduled", "--show-interactive-dev-session=false"], {
+  cwd: root,
+  stdio: ["ignore", "inherit", "inherit"],
+});
+children.push(wrangler);
+wrangler.once("exit", (code) => {
+  console.error(`wrangler dev exited (${code})`);
+  shutdown(code ?? 1);
+});
+
+await waitForGateway();
+await registerHost(fakeUrl);
+// Local cron triggers do not fire by themselves; run the sweep every minute as production would.
+setInterval(() => void fetch(`${gateway}/__scheduled?cron=*+*+*+*+*`).catch(() => undefined), 60_000).unref();
+
+const job = JSON.stringify({
+  workflow: {
+    "1": { class_type: "EmptyImage", inputs: { width: 512, height: 512, batch_size: 1, color: 3368601 } },
+    "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "comfy-edge" } },
+  },
+});
+console.log(`
+  Comfy Edge is running on ${gateway} with a fake ComfyUI at ${fakeUrl} registered as host "local-fake".
+
+  Run a job:
+    curl -s ${gateway}/jobs -H 'content-type: application/json' -d '${job}'
+  Watch it (use the id from the answer):
+    curl -s ${gateway}/jobs/<id>
+  Download its image (follows the signed link):
+    curl -sL -o out.png ${gateway}/jobs/<id>/outputs/<name>
+
+  Or all at once:  npm run try
+  Press Ctrl-C to stop.
+`);
