@@ -50,7 +50,7 @@ describe("a job from HTTP to R2", () => {
     const ours = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
     const stats = await fake.stats();
-    const written = (await fake.fileSha256("output", out.name.replace(/^gw_/, "gw/"))) as { sha256: string } | string;
+    const written = (await fake.fileSha256("output", out.name)) as { sha256: string } | string;
     expect(typeof written === "string" ? written : written.sha256).toBe(ours);
     // One attempt, one prompt: the attempt id was the prompt id, and nothing was submitted twice.
     expect(stats.promptsReceived.filter((p: { prompt_id: string }) => p.prompt_id)).toHaveLength(1);
