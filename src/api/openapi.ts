@@ -25,6 +25,8 @@ const ROUTES: Route[] = [
   { method: "post", path: "/hosts", summary: "Register a ComfyUI host", admin: true, body: CreateHost, ok: { status: 201, schema: HostSchema } },
   { method: "get", path: "/hosts", summary: "List hosts with state and slots in use", admin: true, ok: { status: 200 } },
   { method: "get", path: "/hosts/{id}", summary: "Get a host", admin: true, ok: { status: 200, schema: HostSchema } },
+  { method: "post", path: "/hosts/{id}/drain", summary: "Finish the host's running work and give it no more", admin: true, ok: { status: 200, schema: HostSchema } },
+  { method: "post", path: "/hosts/{id}/resume", summary: "Give a drained host work again", admin: true, ok: { status: 200, schema: HostSchema } },
   { method: "delete", path: "/hosts/{id}", summary: "Remove an idle host", admin: true, ok: { status: 204 } },
   { method: "get", path: "/workflows", summary: "List stored workflows", ok: { status: 200 } },
   { method: "get", path: "/workflows/{id}", summary: "Get a stored workflow", ok: { status: 200, schema: WorkflowSchema } },

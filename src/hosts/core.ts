@@ -2,7 +2,9 @@ import { classifyRejection, outcomeOf, type Failure } from "../comfy/classify";
 import { ComfyClient, ComfyUnreachable, type HistoryEntry } from "../comfy/client";
 import type { Graph } from "../comfy/graph";
 import { parseFrame, type ComfyEvent } from "../comfy/messages";
+import { eq } from "drizzle-orm";
 import { db, type Db } from "../db/client";
+import { jobs } from "../db/schema";
 import { config, type Config, type Env } from "../env";
 import { fail, markCanceled, markStarted, requeueOrFail, succeed, writeProgress } from "../jobs/outcomes";
 import type { StoredOutput } from "../jobs/view";
@@ -42,7 +44,8 @@ export class HostCore {
   #nextReconnectAtMs = 0;
   #healthFailures = 0;
   #lastMarkedMs = 0;
-  readonly #finishing = new Set<string>();
+  /** Attempts with a submit or reconcile under way in this instance: one operation per attempt at a time. */
+  readonly #busy = new Set<string>();
   readonly #lastProgressWrite = new Map<string, number>();
 
   constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>) {
@@ -63,6 +66,12 @@ export class HostCore {
   /** RPC: take a claimed job. A second dispatch of the same attempt is a no-op. */
   async dispatch(p: Placement): Promise<void> {
     this.#store.setMeta("host", p.host);
+    // A late or duplicated dispatch of an attempt that has since finished or moved must run nothing.
+    const job = await this.#db.select({ status: jobs.status, attemptId: jobs.attemptId }).from(jobs).where(eq(jobs.id, p.jobId)).get();
+    if (!job || job.attemptId !== p.attemptId || job.status !== "running") {
+      log.info("host.dispatch_ignored", { jobId: p.jobId, attemptId: p.attemptId, status: job?.status });
+      return;
+    }
     const now = Date.now();
     const timeout = Math.min(p.timeoutMs ?? this.#cfg.COMFYUI_TIMEOUT_MS, this.#cfg.COMFYUI_TIMEOUT_MS);
     const added = this.#store.add({
@@ -72,7 +81,7 @@ export class HostCore {
     await this.#armAlarm(now + this.#cfg.HOST_TICK_MS);
     if (!added) return;
     const attempt = this.#store.get(p.attemptId);
-    if (attempt) await this.#submit(p.host, attempt);
+    if (attempt) await this.#submit(p.host, attempt, false);
   }
 
   /** RPC: the job went to `canceling`. Pending in ComfyUI → deleted; running → interrupted by prompt id. */
@@ -126,7 +135,7 @@ export class HostCore {
     }
     await this.#ensureSocket(host);
     for (const a of this.#store.all()) {
-      if (a.state === "pending") await this.#submit(host, a);
+      if (a.state === "pending") await this.#submit(host, a, true);
       else if (now >= a.deadlineMs) await this.#timeout(host, a, now);
       else if (this.#clientId !== a.clientId || now - a.lastEventAtMs > SILENCE_POLL_MS || a.state === "canceling") await this.#reconcile(host, a);
     }
@@ -173,11 +182,24 @@ export class HostCore {
     await this.#connecting;
   }
 
-  async #submit(host: HostTarget, a: Inflight): Promise<void> {
+  /**
+   * Submits an attempt with its id as ComfyUI's prompt_id. `recovering`: the attempt was found
+   * pending by a tick, so an earlier submit may have reached ComfyUI before an eviction; ask first.
+   */
+  async #submit(host: HostTarget, a: Inflight, recovering: boolean): Promise<void> {
+    if (this.#busy.has(a.attemptId)) return;
+    this.#busy.add(a.attemptId);
+    try {
+      await this.#submitOnce(host, a, recovering);
+    } finally {
+      this.#busy.delete(a.attemptId);
+    }
+  }
+
+  async #submitOnce(host: HostTarget, a: Inflight, recovering: boolean): Promise<void> {
     const client = this.#client(host);
     try {
-      // A pending attempt may already have reached ComfyUI before an eviction: never submit it twice.
-      if (a.clientId !== null || a.dispatchedAtMs < Date.now() - 1_000) {
+      if (recovering) {
         const q = await client.queue();
         if (q.running.includes(a.attemptId) || q.pending.includes(a.attemptId) || (await client.history(a.attemptId))) {
           this.#store.update(a.attemptId, { state: "submitted", clientId: a.clientId ?? "unknown" });
@@ -264,8 +286,8 @@ export class HostCore {
    * or running, or unknown (deleted, or lost to a restart).
    */
   async #reconcile(host: HostTarget, a: Inflight | null, historyTries = 1): Promise<void> {
-    if (!a || this.#finishing.has(a.attemptId)) return;
-    this.#finishing.add(a.attemptId);
+    if (!a || this.#busy.has(a.attemptId)) return;
+    this.#busy.add(a.attemptId);
     try {
       const client = this.#client(host);
       let entry: HistoryEntry | null = null;
@@ -289,7 +311,7 @@ export class HostCore {
     } catch (e) {
       log.warn("host.reconcile_failed", { host: host.name, attemptId: a.attemptId, ...errorFields(e) });
     } finally {
-      this.#finishing.delete(a.attemptId);
+      this.#busy.delete(a.attemptId);
       if (!this.#store.get(a.attemptId)) await this.#pullNext(host).catch((e) => log.error("host.pull_failed", errorFields(e)));
     }
   }

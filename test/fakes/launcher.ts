@@ -10,7 +10,7 @@ type Fake = { id: string; port: number; args: string[]; child: ChildProcess | nu
 /** Starts one fake ComfyUI process and resolves once it says where it listens. */
 function startProcess(port: number, args: string[]): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER, "--port", String(port), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [SERVER, "--port", String(port), "--exit-with-parent", ...args], { stdio: ["pipe", "pipe", "inherit"] });
     let buf = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -40,3 +40,23 @@ export async function waitForTerminal(jobId: string, timeoutMs = 30_000) {
     return TERMINAL.includes(r.json?.status) ? r.json : undefined;
   }, { timeoutMs });
 }
+
+/** EmptyImage → HarnessSteps (sleeps `steps` × `stepMs`, reporting progress) → SaveImage; `seed` keeps ComfyUI from caching it. */
+export const slowGraph = (steps: number, stepMs: number, seed = Math.floor(Math.random() * 0xffffff)) => ({
+  "1": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1, color: seed } },
+  "2": { class_type: "HarnessSteps", inputs: { images: ["1", 0], steps, step_ms: stepMs } },
+  "3": { class_type: "SaveImage", inputs: { images: ["2", 0], filename_prefix: `gw${seed}` } },
+});
+
+export async function submit(body: unknown) {
+  const r = await call("POST", "/jobs", body);
+  if (r.status !== 202) throw new Error(`POST /jobs: ${r.status} ${r.text}`);
+  return r.json as { id: string };
+}
+
+export async function waitForStatus(jobId: string, status: string, timeoutMs = 30_000) {
+  return waitFor(async () => {
+    const r = await call("GET", `/jobs/${jobId}`);
+    return r.json?.status === status ? r.json : undefined;
+  }, { timeoutMs, everyMs: 50 });
+}

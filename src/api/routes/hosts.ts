@@ -6,12 +6,21 @@ import { newId } from "../../lib/ids";
 import { errorFields, log } from "../../lib/log";
 import { hostLoads, hostTarget, placeQueued } from "../../scheduler/place";
 import { requireRole } from "../middleware/auth";
+import type { Env } from "../../env";
 import type { AppEnv } from "../context";
 import { CreateHost } from "../schemas/host";
 import { Id } from "../schemas/common";
 import { jsonBody, param } from "../validate";
 
 type Loaded = Awaited<ReturnType<typeof hostLoads>>[number];
+
+/** By id or by name, since admins think in names. */
+async function findHost(env: Env, raw: string | undefined): Promise<Loaded> {
+  const id = param(raw, Id, "Host");
+  const h = (await hostLoads(env)).find((x) => x.id === id || x.name === id);
+  if (!h) throw notFound("Host");
+  return h;
+}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -58,16 +67,21 @@ export const hostRoutes = new Hono<AppEnv>()
     const items = (await hostLoads(c.env)).sort((a, b) => a.name.localeCompare(b.name)).map(hostView);
     return c.json({ items, count: items.length });
   })
-  .get("/hosts/:id", async (c) => {
-    const id = param(c.req.param("id"), Id, "Host");
-    const h = (await hostLoads(c.env)).find((x) => x.id === id || x.name === id);
-    if (!h) throw notFound("Host");
-    return c.json(hostView(h));
+  .get("/hosts/:id", async (c) => c.json(hostView(await findHost(c.env, c.req.param("id")))))
+  .post("/hosts/:id/drain", async (c) => {
+    const h = await findHost(c.env, c.req.param("id"));
+    await c.get("db").update(hosts).set({ state: "draining" }).where(eq(hosts.id, h.id)).run();
+    log.info("host.draining", { host: h.name, inUse: h.inUse });
+    return c.json(hostView({ ...h, state: "draining" }));
+  })
+  .post("/hosts/:id/resume", async (c) => {
+    const h = await findHost(c.env, c.req.param("id"));
+    await c.get("db").update(hosts).set({ state: "online" }).where(eq(hosts.id, h.id)).run();
+    c.executionCtx.waitUntil(placeQueued(c.env).catch((e: unknown) => log.warn("host.resume_place_failed", errorFields(e))));
+    return c.json(hostView({ ...h, state: "online" }));
   })
   .delete("/hosts/:id", async (c) => {
-    const id = param(c.req.param("id"), Id, "Host");
-    const h = (await hostLoads(c.env)).find((x) => x.id === id || x.name === id);
-    if (!h) throw notFound("Host");
+    const h = await findHost(c.env, c.req.param("id"));
     if (h.inUse > 0) throw new ApiError("CONFLICT", `Host "${h.name}" has ${h.inUse} job(s) in flight; wait for them to finish before removing it`);
     await c.get("db").delete(hosts).where(eq(hosts.id, h.id)).run();
     log.info("host.deleted", { host: h.name, hostId: h.id });

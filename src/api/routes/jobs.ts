@@ -9,6 +9,7 @@ import { storedOutputs, toJobView } from "../../jobs/view";
 import { base64url } from "../../lib/bytes";
 import { errorFields, log } from "../../lib/log";
 import { queuePositions } from "../../scheduler/claim";
+import { placeQueued } from "../../scheduler/place";
 import type { AppEnv } from "../context";
 import { ListJobsQuery, SubmitJob } from "../schemas/job";
 import { Uuid } from "../schemas/common";
@@ -56,6 +57,8 @@ export const jobRoutes = new Hono<AppEnv>()
       limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
+    // The queue message is the durable path; placing now as well saves its delivery latency.
+    else c.executionCtx.waitUntil(placeQueued(c.env).catch((e: unknown) => log.warn("job.place_now_failed", errorFields(e))));
     return c.json(await view(c, job), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {
