@@ -30,6 +30,10 @@ export const jobs = sqliteTable(
     enqueuedAtMs: integer("enqueued_at_ms").notNull(),
     startedAtMs: integer("started_at_ms"),
     completedAtMs: integer("completed_at_ms"),
+    /** Webhooks: where to POST job events, which events (JSON array), and the terminal delivery's outcome. */
+    callbackUrl: text("callback_url"),
+    eventsJson: text("events_json"),
+    webhookJson: text("webhook_json"),
   },
   (t) => [
     index("jobs_queue_order").on(t.status, t.priority, t.createdAtMs),
@@ -97,3 +101,58 @@ export const settings = sqliteTable("settings", {
 export type JobRow = typeof jobs.$inferSelect;
 export type HostRow = typeof hosts.$inferSelect;
 export type WorkflowRow = typeof workflows.$inferSelect;
+
+/** API keys created through the API. Only a SHA-256 of the secret is kept; the secret is shown once. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["user", "admin"] }).notNull(),
+    secretHash: text("secret_hash").notNull().unique(),
+    /** The first characters of the secret, so a person can tell keys apart; never enough to use. */
+    prefix: text("prefix").notNull(),
+    rateLimitMax: integer("rate_limit_max"),
+    pendingLimit: integer("pending_limit"),
+    expiresAtMs: integer("expires_at_ms"),
+    createdAtMs: integer("created_at_ms").notNull(),
+    revokedAtMs: integer("revoked_at_ms"),
+    lastUsedAtMs: integer("last_used_at_ms"),
+  },
+  (t) => [index("api_keys_created").on(t.createdAtMs)],
+);
+
+/** One row per webhook delivery (a job event to its callbackUrl); attempts are rows of their own. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    jobId: text("job_id").notNull(),
+    owner: text("owner").notNull(),
+    event: text("event").notNull(),
+    url: text("url").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAtMs: integer("next_attempt_at_ms"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAtMs: integer("created_at_ms").notNull(),
+    updatedAtMs: integer("updated_at_ms").notNull(),
+    completedAtMs: integer("completed_at_ms"),
+  },
+  (t) => [index("deliveries_job").on(t.jobId, t.createdAtMs), index("deliveries_owner_status").on(t.owner, t.status)],
+);
+
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    deliveryId: text("delivery_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    atMs: integer("at_ms").notNull(),
+    statusCode: integer("status_code"),
+    latencyMs: integer("latency_ms"),
+    error: text("error"),
+    responseSnippet: text("response_snippet"),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);

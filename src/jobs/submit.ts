@@ -73,6 +73,7 @@ export async function submitJob(
     metadataJson: JSON.stringify(body.metadata ?? {}), attempts: 0, attemptId: null, hostId: null, hostName: null,
     progressJson: null, outputsJson: "[]", errorJson: null, timeoutMs: body.timeoutMs ?? null, queueMs: null, executionMs: null,
     createdAtMs: opts.nowMs, updatedAtMs: opts.nowMs, enqueuedAtMs: opts.nowMs, startedAtMs: null, completedAtMs: null,
+    callbackUrl: null, eventsJson: null, webhookJson: null,
   };
   try {
     if (opts.idempotencyKey) {
