@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ErrorBodySchema } from "./schemas/common";
 import { CreateHost, HostSchema } from "./schemas/host";
-import { JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from "./schemas/job";
+import { GetJobQuery, JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from "./schemas/job";
 import { CreateWorkflow, WorkflowSchema } from "./schemas/workflow";
 
 type Route = {
@@ -18,7 +18,7 @@ type Route = {
 const ROUTES: Route[] = [
   { method: "post", path: "/jobs", summary: "Submit a job (raw graph or stored workflow). Honors Idempotency-Key.", body: SubmitJob, ok: { status: 202, schema: JobSchema } },
   { method: "get", path: "/jobs", summary: "List your jobs, newest first", query: ListJobsQuery, ok: { status: 200, schema: JobListSchema } },
-  { method: "get", path: "/jobs/{id}", summary: "Get a job", ok: { status: 200, schema: JobSchema } },
+  { method: "get", path: "/jobs/{id}", summary: "Get a job; ?wait=N long-polls up to N seconds for a terminal state", query: GetJobQuery, ok: { status: 200, schema: JobSchema } },
   { method: "post", path: "/jobs/{id}/cancel", summary: "Cancel a job (idempotent)", ok: { status: 200, schema: JobSchema } },
   { method: "get", path: "/jobs/{id}/outputs/{name}", summary: "Redirect to a signed download URL of one output", ok: { status: 302, description: "Location is a signed, expiring URL" } },
   { method: "get", path: "/health", summary: "Liveness and fleet summary", ok: { status: 200 } },

@@ -47,6 +47,7 @@ export class HostCore {
   /** Attempts with a submit or reconcile under way in this instance: one operation per attempt at a time. */
   readonly #busy = new Set<string>();
   readonly #lastProgressWrite = new Map<string, number>();
+  readonly #waiters = new Map<string, (() => void)[]>();
 
   constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>) {
     this.#store = new InflightStore(sql);
@@ -211,8 +212,7 @@ export class HostCore {
       this.#store.update(a.attemptId, { clientId: this.#clientId });
       const res = await client.submit(JSON.parse(a.graphJson) as Graph, this.#clientId, a.attemptId);
       if (!res.ok) {
-        this.#store.remove(a.attemptId);
-        await fail(this.#db, a.jobId, a.attemptId, classifyRejection(res.status, res.body), Date.now());
+        await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, classifyRejection(res.status, res.body), Date.now()));
         await this.#pullNext(host);
         return;
       }
@@ -220,8 +220,7 @@ export class HostCore {
         // ComfyUI queued only the outputs that validated; the rest were dropped silently. Stop the live id.
         await client.deletePending([a.attemptId]).catch(() => undefined);
         await client.interrupt(a.attemptId).catch(() => undefined);
-        this.#store.remove(a.attemptId);
-        await fail(this.#db, a.jobId, a.attemptId, classifyRejection(400, { error: { type: "prompt_outputs_failed_validation", message: "Some outputs failed validation" }, node_errors: res.nodeErrors }), Date.now());
+        await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, classifyRejection(400, { error: { type: "prompt_outputs_failed_validation", message: "Some outputs failed validation" }, node_errors: res.nodeErrors }), Date.now()));
         return;
       }
       this.#store.update(a.attemptId, { state: "submitted", lastEventAtMs: Date.now() });
@@ -237,9 +236,37 @@ export class HostCore {
   }
 
   async #retry(a: Inflight, f: Failure) {
+    await this.#settle(a, async () => {
+      const result = await requeueOrFail(this.#db, this.#env.JOBS, a.jobId, a.attemptId, f, this.#cfg.MAX_ATTEMPTS, Date.now());
+      log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: f.code, result });
+    });
+  }
+
+  /** The attempt leaves this host: forget it, record the outcome in D1, then wake whoever waits on the job. */
+  async #settle(a: Inflight, record: () => Promise<unknown>) {
     this.#store.remove(a.attemptId);
-    const result = await requeueOrFail(this.#db, this.#env.JOBS, a.jobId, a.attemptId, f, this.#cfg.MAX_ATTEMPTS, Date.now());
-    log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: f.code, result });
+    this.#lastProgressWrite.delete(a.attemptId);
+    try {
+      await record();
+    } finally {
+      for (const wake of this.#waiters.get(a.jobId) ?? []) wake();
+      this.#waiters.delete(a.jobId);
+    }
+  }
+
+  /** RPC: resolves once the job leaves this host (or after `timeoutMs`); `false` when the host does not hold it. */
+  async waitFor(jobId: string, timeoutMs: number): Promise<boolean> {
+    if (!this.#store.byJob(jobId)) return false;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(timeoutMs, 60_000));
+      const list = this.#waiters.get(jobId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#waiters.set(jobId, list);
+    });
+    return true;
   }
 
   async #onFrame(host: HostTarget, data: string | ArrayBuffer) {
@@ -302,8 +329,7 @@ export class HostCore {
       entry = await client.history(a.attemptId);
       if (entry) return await this.#finish(host, client, a, entry);
       if (a.state === "canceling") {
-        this.#store.remove(a.attemptId);
-        await markCanceled(this.#db, a.jobId, a.attemptId, Date.now());
+        await this.#settle(a, () => markCanceled(this.#db, a.jobId, a.attemptId, Date.now()));
         return;
       }
       // Neither queued nor in history: ComfyUI restarted or someone cleared it. Run it again.
@@ -321,15 +347,15 @@ export class HostCore {
     const now = Date.now();
     const current = this.#store.get(a.attemptId) ?? a;
     if (outcome.kind === "interrupted") {
-      this.#store.remove(a.attemptId);
-      if (current.state === "canceling") await markCanceled(this.#db, a.jobId, a.attemptId, now);
-      else if (now >= a.deadlineMs) await fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now);
-      else await fail(this.#db, a.jobId, a.attemptId, { code: "COMFYUI_INTERRUPTED", message: "The prompt was interrupted on the ComfyUI host", retryable: false }, now);
+      await this.#settle(a, () => {
+        if (current.state === "canceling") return markCanceled(this.#db, a.jobId, a.attemptId, now);
+        if (now >= a.deadlineMs) return fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now);
+        return fail(this.#db, a.jobId, a.attemptId, { code: "COMFYUI_INTERRUPTED", message: "The prompt was interrupted on the ComfyUI host", retryable: false }, now);
+      });
       return;
     }
     if (outcome.kind === "failed") {
-      this.#store.remove(a.attemptId);
-      await fail(this.#db, a.jobId, a.attemptId, outcome.failure, now);
+      await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, outcome.failure, now));
       return;
     }
     const stored: StoredOutput[] = [];
@@ -341,9 +367,8 @@ export class HostCore {
       log.error("output.copy_failed", { jobId: a.jobId, ...errorFields(e) });
       return this.#retry(a, { code: "STORAGE_ERROR", message: `Copying outputs failed: ${e instanceof Error ? e.message : String(e)}`, retryable: true });
     }
-    this.#store.remove(a.attemptId);
     const timing = executionTiming(entry, current.startedAtMs);
-    await succeed(this.#db, a.jobId, a.attemptId, stored, timing, Date.now());
+    await this.#settle(a, () => succeed(this.#db, a.jobId, a.attemptId, stored, timing, Date.now()));
     log.info("job.succeeded", { jobId: a.jobId, host: host.name, outputs: stored.length, executionMs: timing.executionMs });
   }
 
@@ -353,8 +378,7 @@ export class HostCore {
     await client.interrupt(a.attemptId).catch(() => undefined);
     // The interrupt lands at the next progress step; a node that never reports one is given up on.
     if (now >= a.deadlineMs + INTERRUPT_GRACE_MS) {
-      this.#store.remove(a.attemptId);
-      await fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now);
+      await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now));
       await this.#pullNext(host);
     } else {
       await this.#reconcile(host, a);

@@ -24,6 +24,11 @@ export class HostDO extends DurableObject<Env> {
     return this.#with((h) => h.cancel(jobId));
   }
 
+  /** Resolves when the job leaves this host (finished, failed, re-queued) or after `timeoutMs`. */
+  waitFor(jobId: string, timeoutMs: number) {
+    return this.#with((h) => h.waitFor(jobId, timeoutMs));
+  }
+
   /** Whether this host still holds an attempt; the sweep uses it to find jobs no host took. */
   knows(attemptId: string) {
     return this.#with(async (h) => h.knows(attemptId));

@@ -56,6 +56,14 @@ describe("a job from HTTP to R2", () => {
     expect(stats.promptsReceived.filter((p: { prompt_id: string }) => p.prompt_id)).toHaveLength(1);
   });
 
+  it("long-polls a job to its end with ?wait=", async () => {
+    const id = (await call("POST", "/jobs", { workflow: tinyGraph(0x10101) })).json.id;
+    const r = await call("GET", `/jobs/${id}?wait=30`);
+    expect(r).toMatchObject({ status: 200, json: { id, status: "succeeded" } });
+    expect((await call("GET", `/jobs/${id}?wait=61`)).status).toBe(400);
+    expect((await call("GET", `/jobs/${id}?wait=soon`)).status).toBe(400);
+  });
+
   it("serves a byte range of an output with 206", async () => {
     const job = await waitForTerminal((await call("POST", "/jobs", { workflow: tinyGraph(7) })).json.id);
     const out = job.outputs[0];

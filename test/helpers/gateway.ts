@@ -34,11 +34,12 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
 }
 
 const TERMINAL = ["succeeded", "failed", "canceled", "expired"];
+/** Long-polls the job (GET /jobs/:id?wait=) until it is terminal. */
 export async function waitForTerminal(jobId: string, timeoutMs = 30_000) {
   return waitFor(async () => {
-    const r = await call("GET", `/jobs/${jobId}`);
+    const r = await call("GET", `/jobs/${jobId}?wait=${Math.min(10, Math.ceil(timeoutMs / 1000))}`);
     return TERMINAL.includes(r.json?.status) ? r.json : undefined;
-  }, { timeoutMs });
+  }, { timeoutMs, everyMs: 0 });
 }
 
 /** EmptyImage → HarnessSteps (sleeps `steps` × `stepMs`, reporting progress) → SaveImage; `seed` keeps ComfyUI from caching it. */

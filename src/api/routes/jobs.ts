@@ -4,6 +4,7 @@ import { z } from "zod";
 import { jobs, type JobRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
 import { submitJob } from "../../jobs/submit";
+import { isTerminal, type JobStatus } from "../../jobs/states";
 import { transition } from "../../jobs/transition";
 import { storedOutputs, toJobView } from "../../jobs/view";
 import { base64url } from "../../lib/bytes";
@@ -11,7 +12,7 @@ import { errorFields, log } from "../../lib/log";
 import { queuePositions } from "../../scheduler/claim";
 import { placeQueued } from "../../scheduler/place";
 import type { AppEnv } from "../context";
-import { ListJobsQuery, SubmitJob } from "../schemas/job";
+import { GetJobQuery, ListJobsQuery, SubmitJob } from "../schemas/job";
 import { Uuid } from "../schemas/common";
 import { signerFor } from "../sign";
 import { jsonBody, param, query } from "../validate";
@@ -32,6 +33,26 @@ async function view(c: Context<AppEnv>, row: JobRow) {
   const positions = row.status === "queued" ? await queuePositions(c.env.DB, [row]) : new Map<string, number>();
   return toJobView(row, { queuePosition: positions.get(row.id) ?? null, sign: signerFor(c) });
 }
+
+/**
+ * Long-poll: returns as soon as the job is terminal or the deadline passes. While the job runs, its
+ * HostDO wakes us the moment it settles; while it is queued, D1 is read every few milliseconds.
+ */
+async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlineMs: number): Promise<JobRow> {
+  let row = start;
+  const d = c.get("db");
+  while (!isTerminal(row.status as JobStatus) && Date.now() < deadlineMs) {
+    const left = deadlineMs - Date.now();
+    const held = row.status !== "queued" && row.hostId
+      ? await c.env.HOSTS.get(c.env.HOSTS.idFromName(row.hostId)).waitFor(row.id, left).catch(() => false)
+      : false;
+    if (!held) await new Promise((r) => setTimeout(r, Math.min(QUEUED_POLL_MS, left)));
+    row = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get()) ?? row;
+  }
+  return row;
+}
+
+const QUEUED_POLL_MS = 5;
 
 const encodeCursor = (r: JobRow) => base64url(new TextEncoder().encode(JSON.stringify([r.createdAtMs, r.id])));
 function decodeCursor(cursor: string): [number, string] {
@@ -78,7 +99,12 @@ export const jobRoutes = new Hono<AppEnv>()
     const items = await Promise.all(page.map((r) => toJobView(r, { queuePosition: positions.get(r.id) ?? null, sign })));
     return c.json({ items, count: items.length, nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null });
   })
-  .get("/jobs/:id", async (c) => c.json(await view(c, await visibleJob(c, c.req.param("id")))))
+  .get("/jobs/:id", async (c) => {
+    const { wait } = query(c, GetJobQuery);
+    let row = await visibleJob(c, c.req.param("id"));
+    if (wait > 0) row = await waitForTerminal(c, row, Date.now() + wait * 1000);
+    return c.json(await view(c, row));
+  })
   .post("/jobs/:id/cancel", async (c) => {
     const row = await visibleJob(c, c.req.param("id"));
     const d = c.get("db");

@@ -42,6 +42,10 @@ export const ListJobsQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+export const GetJobQuery = z.strictObject({
+  wait: z.coerce.number().int().min(0).max(60).default(0).describe("Long-poll: seconds to wait for the job to reach a terminal state"),
+});
+
 export const JobOutputSchema = z.object({
   name: z.string(),
   node: z.string(),
