@@ -12,6 +12,8 @@ import { errorFields, log } from "../lib/log";
 import { claimNext } from "../scheduler/claim";
 import type { HostTarget, Placement } from "../scheduler/place";
 import { copyOutput, planOutputs, textOutput } from "../storage/outputs";
+import { emitEvent, wakeTerminal } from "../webhooks/enqueue";
+import { webhookSettings } from "../webhooks/settings";
 import { markHost } from "./health";
 import { InflightStore, type Inflight } from "./inflight";
 
@@ -46,7 +48,10 @@ export class HostCore {
   #lastMarkedMs = 0;
   /** Attempts with a submit or reconcile under way in this instance: one operation per attempt at a time. */
   readonly #busy = new Set<string>();
+  readonly #recheck = new Set<string>();
   readonly #lastProgressWrite = new Map<string, number>();
+  /** When each attempt last offered a `progress` webhook (only jobs that asked for it get one). */
+  readonly #lastProgressEvent = new Map<string, number>();
   readonly #waiters = new Map<string, (() => void)[]>();
 
   constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>) {
@@ -195,6 +200,13 @@ export class HostCore {
     } finally {
       this.#busy.delete(a.attemptId);
     }
+    await this.#recheckLater(host, a.attemptId);
+  }
+
+  async #recheckLater(host: HostTarget, attemptId: string) {
+    if (!this.#recheck.delete(attemptId)) return;
+    const a = this.#store.get(attemptId);
+    if (a && a.state !== "pending") await this.#reconcile(host, a, 5);
   }
 
   async #submitOnce(host: HostTarget, a: Inflight, recovering: boolean): Promise<void> {
@@ -226,12 +238,15 @@ export class HostCore {
       this.#store.update(a.attemptId, { state: "submitted", lastEventAtMs: Date.now() });
       log.info("prompt.submitted", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, number: res.number });
     } catch (e) {
-      if (!(e instanceof ComfyUnreachable)) log.error("prompt.submit_error", { jobId: a.jobId, ...errorFields(e) });
-      // Keep new work away from the host until a health check sees it again.
-      this.#healthFailures = Math.max(this.#healthFailures, FAILURES_BEFORE_OFFLINE);
-      await markHost(this.#db, host.id, { ok: false, nowMs: Date.now(), error: e instanceof Error ? e.message : String(e) });
-      await this.#retry(a, unreachable(e));
-      await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS * 4);
+      if (!(e instanceof ComfyUnreachable)) {
+        log.error("prompt.submit_error", { jobId: a.jobId, ...errorFields(e) });
+        await this.#retry(a, unreachable(e));
+        return;
+      }
+      // The POST may or may not have reached ComfyUI. The attempt stays pending: the next tick asks
+      // ComfyUI before submitting again, and health checks decide whether the host is gone.
+      log.warn("prompt.submit_deferred", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, ...errorFields(e) });
+      await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS);
     }
   }
 
@@ -246,12 +261,15 @@ export class HostCore {
   async #settle(a: Inflight, record: () => Promise<unknown>) {
     this.#store.remove(a.attemptId);
     this.#lastProgressWrite.delete(a.attemptId);
+    this.#lastProgressEvent.delete(a.attemptId);
     try {
       await record();
     } finally {
       for (const wake of this.#waiters.get(a.jobId) ?? []) wake();
       this.#waiters.delete(a.jobId);
     }
+    // A job that just ended has its webhook delivery in D1, written with the move; send it now.
+    await wakeTerminal(this.#env, a.jobId);
   }
 
   /** RPC: resolves once the job leaves this host (or after `timeoutMs`); `false` when the host does not hold it. */
@@ -283,6 +301,7 @@ export class HostCore {
           const startedAtMs = ev.timestamp ?? now;
           this.#store.update(a.attemptId, { startedAtMs });
           await markStarted(this.#db, a.jobId, a.attemptId, startedAtMs);
+          await emitEvent(this.#env, a.jobId, "started", now);
           break;
         }
         case "progress": {
@@ -291,6 +310,10 @@ export class HostCore {
           this.#lastProgressWrite.set(a.attemptId, now);
           const percent = ev.max > 0 ? Math.round((ev.value / ev.max) * 100) : 0;
           await writeProgress(this.#db, a.jobId, a.attemptId, { node: ev.node, value: ev.value, max: ev.max, percent }, now);
+          if (now - (this.#lastProgressEvent.get(a.attemptId) ?? 0) >= webhookSettings(this.#cfg).progressIntervalMs) {
+            this.#lastProgressEvent.set(a.attemptId, now);
+            await emitEvent(this.#env, a.jobId, "progress", now);
+          }
           break;
         }
         case "executing":
@@ -313,7 +336,12 @@ export class HostCore {
    * or running, or unknown (deleted, or lost to a restart).
    */
   async #reconcile(host: HostTarget, a: Inflight | null, historyTries = 1): Promise<void> {
-    if (!a || this.#busy.has(a.attemptId)) return;
+    if (!a) return;
+    if (this.#busy.has(a.attemptId)) {
+      // Events that arrive while a submit or another reconcile runs are looked at right after it.
+      this.#recheck.add(a.attemptId);
+      return;
+    }
     this.#busy.add(a.attemptId);
     try {
       const client = this.#client(host);
@@ -339,6 +367,7 @@ export class HostCore {
     } finally {
       this.#busy.delete(a.attemptId);
       if (!this.#store.get(a.attemptId)) await this.#pullNext(host).catch((e) => log.error("host.pull_failed", errorFields(e)));
+      else await this.#recheckLater(host, a.attemptId);
     }
   }
 

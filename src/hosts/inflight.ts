@@ -47,11 +47,13 @@ export class InflightStore {
   }
   /** `false` when this attempt is already here: a duplicate dispatch changes nothing. */
   add(i: Inflight): boolean {
-    const cur = this.sql.exec(
-      `INSERT OR IGNORE INTO inflight VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    // Synchronous SQL in a Durable Object: nothing can run between this check and the insert.
+    if (this.get(i.attemptId)) return false;
+    this.sql.exec(
+      `INSERT INTO inflight VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       i.attemptId, i.jobId, i.graphJson, i.clientId, i.state, i.dispatchedAtMs, i.startedAtMs, i.deadlineMs, i.lastEventAtMs,
     );
-    return cur.rowsWritten === 1;
+    return true;
   }
   update(attemptId: string, patch: Partial<Pick<Inflight, "state" | "clientId" | "startedAtMs" | "lastEventAtMs">>) {
     const cols: Record<string, string> = { state: "state", clientId: "client_id", startedAtMs: "started_at_ms", lastEventAtMs: "last_event_at_ms" };
