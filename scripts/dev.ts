@@ -21,8 +21,8 @@ process.on("SIGTERM", () => shutdown(0));
 
 function startFake(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "test/fakes/comfyui/server.ts"), "--port", String(FAKE_PORT), "--step-ms", "40"], {
-      stdio: ["ignore", "pipe", "inherit"],
+    const child = spawn(process.execPath, [path.join(root, "test/fakes/comfyui/server.ts"), "--port", String(FAKE_PORT), "--step-ms", "40", "--exit-with-parent"], {
+      stdio: ["pipe", "pipe", "inherit"],
     });
     children.push(child);
     let buf = "";

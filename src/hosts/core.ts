@@ -79,10 +79,11 @@ export class HostCore {
       return;
     }
     const now = Date.now();
-    const timeout = Math.min(p.timeoutMs ?? this.#cfg.COMFYUI_TIMEOUT_MS, this.#cfg.COMFYUI_TIMEOUT_MS);
+    const timeout = jobTimeoutMs(p.timeoutMs, this.#cfg.COMFYUI_TIMEOUT_MS);
     const added = this.#store.add({
       attemptId: p.attemptId, jobId: p.jobId, graphJson: p.graphJson, clientId: null, state: "pending",
-      dispatchedAtMs: now, startedAtMs: null, deadlineMs: now + timeout, lastEventAtMs: now,
+      // Until it starts, a prompt may wait behind the one running (one slot's worth of time).
+      dispatchedAtMs: now, startedAtMs: null, deadlineMs: now + 2 * timeout, lastEventAtMs: now,
     });
     await this.#armAlarm(now + this.#cfg.HOST_TICK_MS);
     if (!added) return;
@@ -120,6 +121,12 @@ export class HostCore {
   async tick(): Promise<void> {
     const host = this.#host;
     if (!host) return;
+    if (this.#store.count() === 0 && !(await this.#db.query.hosts.findFirst({ where: (h, { eq }) => eq(h.id, host.id) }))) {
+      // The host was removed: forget it, so no alarm wakes this object again.
+      this.#store.setMeta("host", null);
+      this.#ws?.close(1000, "host removed");
+      return;
+    }
     const now = Date.now();
     const client = this.#client(host);
     try {
@@ -235,6 +242,13 @@ export class HostCore {
         await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, classifyRejection(400, { error: { type: "prompt_outputs_failed_validation", message: "Some outputs failed validation" }, node_errors: res.nodeErrors }), Date.now()));
         return;
       }
+      if (this.#store.get(a.attemptId)?.state === "canceling") {
+        // A cancel arrived while the POST was in flight: carry it out now that ComfyUI has the prompt.
+        await client.deletePending([a.attemptId]).catch(() => undefined);
+        await client.interrupt(a.attemptId).catch(() => undefined);
+        this.#recheck.add(a.attemptId);
+        return;
+      }
       this.#store.update(a.attemptId, { state: "submitted", lastEventAtMs: Date.now() });
       log.info("prompt.submitted", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, number: res.number });
     } catch (e) {
@@ -299,7 +313,9 @@ export class HostCore {
       switch (ev.type) {
         case "execution_start": {
           const startedAtMs = ev.timestamp ?? now;
-          this.#store.update(a.attemptId, { startedAtMs });
+          // The deadline counts from when the GPU starts on it, not from the wait in ComfyUI's queue.
+          const timeout = (a.deadlineMs - a.dispatchedAtMs) / 2;
+          this.#store.update(a.attemptId, { startedAtMs, deadlineMs: now + timeout });
           await markStarted(this.#db, a.jobId, a.attemptId, startedAtMs);
           await emitEvent(this.#env, a.jobId, "started", now);
           break;
@@ -405,8 +421,9 @@ export class HostCore {
     const client = this.#client(host);
     await client.deletePending([a.attemptId]).catch(() => undefined);
     await client.interrupt(a.attemptId).catch(() => undefined);
-    // The interrupt lands at the next progress step; a node that never reports one is given up on.
-    if (now >= a.deadlineMs + INTERRUPT_GRACE_MS) {
+    // A prompt that never started is simply gone from the queue now. A running one stops at its next
+    // progress step; a node that never reports one is given up on after a grace period.
+    if (a.startedAtMs === null || now >= a.deadlineMs + INTERRUPT_GRACE_MS) {
       await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now));
       await this.#pullNext(host);
     } else {
@@ -434,8 +451,12 @@ export function reconnectDelayMs(failures: number, baseS: number, attempts: numb
   return Math.min(60_000, baseS * 1000 * 2 ** Math.min(Math.max(failures - 1, 0), attempts));
 }
 
+/** A job's own deadline, never longer than COMFYUI_TIMEOUT_MS. */
+export const jobTimeoutMs = (requested: number | null, ceiling: number) => Math.min(requested ?? ceiling, ceiling);
+
 function timeoutFailure(a: Inflight): Failure {
-  return { code: "COMFYUI_TIMEOUT", message: `The job ran longer than its deadline of ${Math.round((a.deadlineMs - a.dispatchedAtMs) / 1000)} s and was interrupted`, retryable: false };
+  const what = a.startedAtMs === null ? "waited on the host past its deadline without starting" : "ran past its deadline and was interrupted";
+  return { code: "COMFYUI_TIMEOUT", message: `The job ${what}`, retryable: false };
 }
 
 /** Execution time from ComfyUI's own timestamps in history, which are exact; the socket's as fallback. */

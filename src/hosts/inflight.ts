@@ -55,8 +55,8 @@ export class InflightStore {
     );
     return true;
   }
-  update(attemptId: string, patch: Partial<Pick<Inflight, "state" | "clientId" | "startedAtMs" | "lastEventAtMs">>) {
-    const cols: Record<string, string> = { state: "state", clientId: "client_id", startedAtMs: "started_at_ms", lastEventAtMs: "last_event_at_ms" };
+  update(attemptId: string, patch: Partial<Pick<Inflight, "state" | "clientId" | "startedAtMs" | "lastEventAtMs" | "deadlineMs">>) {
+    const cols: Record<string, string> = { state: "state", clientId: "client_id", startedAtMs: "started_at_ms", lastEventAtMs: "last_event_at_ms", deadlineMs: "deadline_ms" };
     for (const [k, v] of Object.entries(patch)) this.sql.exec(`UPDATE inflight SET ${cols[k]} = ? WHERE attempt_id = ?`, v ?? null, attemptId);
   }
   remove(attemptId: string) {

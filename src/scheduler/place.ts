@@ -1,7 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { db } from "../db/client";
 import { hosts, type HostRow } from "../db/schema";
-import type { Env } from "../env";
+import { config, type Env } from "../env";
+import { requeueOrFail } from "../jobs/outcomes";
 import { errorFields, log } from "../lib/log";
 import { claimNext, type Claimed } from "./claim";
 import { placementOrder } from "./pick";
@@ -21,7 +22,8 @@ export async function hostLoads(env: Env) {
   const rows = await db(env.DB)
     .select({
       host: hosts,
-      inUse: sql<number>`(SELECT count(*) FROM jobs WHERE jobs.host_id = ${hosts.id} AND jobs.status IN ('running', 'canceling'))`,
+      // Spelled out: drizzle would render ${hosts.id} as a bare "id", which inside this subquery means jobs.id.
+      inUse: sql<number>`(SELECT count(*) FROM jobs WHERE jobs.host_id = hosts.id AND jobs.status IN ('running', 'canceling'))`,
     })
     .from(hosts)
     .all();
@@ -34,10 +36,10 @@ export async function dispatch(env: Env, p: Placement): Promise<boolean> {
     await env.HOSTS.get(env.HOSTS.idFromName(p.host.id)).dispatch(p);
     return true;
   } catch (e) {
+    // The host's object never took it: back to the queue like any attempt lost on the way.
     log.error("job.dispatch_failed", { jobId: p.jobId, host: p.host.name, ...errorFields(e) });
-    await env.DB.prepare(`UPDATE jobs SET status = 'queued', updated_at_ms = ?3 WHERE id = ?1 AND attempt_id = ?2 AND status = 'running'`)
-      .bind(p.jobId, p.attemptId, Date.now())
-      .run();
+    const failure = { code: "COMFYUI_UNREACHABLE" as const, message: `The host's Durable Object could not take the job: ${e instanceof Error ? e.message : String(e)}`, retryable: true };
+    await requeueOrFail(db(env.DB), env.JOBS, p.jobId, p.attemptId, failure, config(env).MAX_ATTEMPTS, Date.now());
     return false;
   }
 }

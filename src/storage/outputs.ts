@@ -24,7 +24,8 @@ export function planOutputs(entry: HistoryEntry): PlannedOutput[] {
           const name = uniqueName(`text_${node}_${i + 1}.txt`, taken);
           taken.add(name);
           out.push({ kind: "text", node, name, text: item });
-        } else if (isFile(item) && item.type !== "input") {
+        } else if (isFile(item) && item.type === "output") {
+          // temp (PreviewImage) and input entries are not results of the job.
           const name = uniqueName(safeOutputName(item.filename, item.subfolder), taken);
           taken.add(name);
           out.push({ kind: "file", node, historyKey, file: { filename: item.filename, subfolder: item.subfolder ?? "", type: item.type ?? "output" }, name, animated });
