@@ -1,28 +1,41 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { closedBindings } from "./test/auth/closed-config";
+import { webhookBindings } from "./test/helpers/webhook-config";
 
+/**
+ * Two projects, one run: "open" is everything as it always was (no credential configured: open
+ * mode); "closed" runs test/auth/** with API keys, JWT and low limits configured, since bindings
+ * are fixed per project. `npm test` runs both; the JSON report below holds both.
+ */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
-  return {
-    plugins: [
-      cloudflareTest(({ inject }) => ({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            FAKE_LAUNCHER_URL: inject<string>("fakeLauncherUrl"),
-            // Tests drive hosts through many ticks; a short tick keeps them quick without sleeping.
-            HOST_TICK_MS: "250",
-          },
+  const shared = {
+    globalSetup: ["./test/global-setup.ts"],
+    setupFiles: ["./test/apply-migrations.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  };
+  const worker = (extra: (launcherUrl: string) => Record<string, string>) =>
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: migrations,
+          FAKE_LAUNCHER_URL: inject<string>("fakeLauncherUrl"),
+          // Tests drive hosts through many ticks; a short tick keeps them quick without sleeping.
+          HOST_TICK_MS: "250",
+          ...webhookBindings,
+          ...extra(inject<string>("fakeLauncherUrl")),
         },
-      })),
-    ],
+      },
+    }));
+  return {
     test: {
-      globalSetup: ["./test/global-setup.ts"],
-      setupFiles: ["./test/apply-migrations.ts"],
-      include: ["test/**/*.test.ts"],
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
+      projects: [
+        { plugins: [worker(() => ({}))], test: { ...shared, name: "open", include: ["test/**/*.test.ts"], exclude: ["test/auth/**"] } },
+        { plugins: [worker(closedBindings)], test: { ...shared, name: "closed", include: ["test/auth/**/*.test.ts"] } },
+      ],
       // Two cores: two test files at a time.
       maxWorkers: 2,
       // The gateway logs a JSON line per event; show them only for tests that fail.

@@ -2,13 +2,17 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./api/context";
-import { authenticate } from "./api/middleware/auth";
+import { authenticate, requireRole } from "./api/middleware/auth";
+import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
 import { openApiDocument } from "./api/openapi";
 import { fileRoutes } from "./api/routes/files";
 import { healthRoutes } from "./api/routes/health";
 import { hostRoutes } from "./api/routes/hosts";
 import { jobRoutes } from "./api/routes/jobs";
+import { keyRoutes } from "./api/routes/keys";
+import { usageRoutes } from "./api/routes/usage";
+import { webhookRoutes } from "./api/routes/webhooks";
 import { workflowRoutes } from "./api/routes/workflows";
 import { db } from "./db/client";
 import { config } from "./env";
@@ -17,16 +21,25 @@ import { errorFields, log } from "./lib/log";
 
 const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "AUTH_FAILED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED" };
 
-/** The API, one router served both bare and under /v1. */
+/**
+ * The API, one router served both bare and under /v1. Order is the access policy: signed files and
+ * the OpenAPI document need nothing; everything after them is identified and rate limited; /health
+ * then answers with or without a credential; everything after `requireRole("user")` needs one.
+ */
 function api() {
   return new Hono<AppEnv>()
-    .route("/", healthRoutes)
     .route("/", fileRoutes)
     .get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)))
     .use("*", authenticate())
+    .use("*", rateLimit())
+    .route("/", healthRoutes)
+    .use("*", requireRole("user"))
     .route("/", jobRoutes)
+    .route("/", webhookRoutes)
     .route("/", hostRoutes)
-    .route("/", workflowRoutes);
+    .route("/", workflowRoutes)
+    .route("/", keyRoutes)
+    .route("/", usageRoutes);
 }
 
 export function createApp() {

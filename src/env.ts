@@ -6,15 +6,33 @@ import { z } from "zod";
  */
 export type Env = Cloudflare.Env & {
   API_KEYS?: string;
+  JWT_SECRET?: string;
+  JWT_JWKS_URL?: string;
+  JWT_AUDIENCE?: string;
+  JWT_ISSUER?: string;
+  RATE_LIMIT_MAX?: string;
   SIGNING_SECRET?: string;
   R2_ACCOUNT_ID?: string;
   R2_ACCESS_KEY_ID?: string;
   R2_SECRET_ACCESS_KEY?: string;
   R2_BUCKET_NAME?: string;
+  WEBHOOK_SECRET?: string;
+  WEBHOOK_SECRET_PREVIOUS?: string;
+  WEBHOOK_ALLOWED_DOMAINS?: string;
 };
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).catch(fallback);
+
+/** `a,b` → ["a", "b"]; unset or empty → undefined. */
+const list = z
+  .string()
+  .optional()
+  .transform((v) => {
+    const items = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    return items.length ? items : undefined;
+  })
+  .catch(undefined);
 
 const ConfigSchema = z.object({
   COMFYUI_TIMEOUT_MS: int(1_000, 24 * 3_600_000, 600_000),
@@ -29,12 +47,45 @@ const ConfigSchema = z.object({
   MAX_IMAGE_SIZE: int(64, 16384, 2048),
   MAX_BATCH_SIZE: int(1, 256, 8),
   API_KEYS: z.string().optional(),
+  // Any non-empty value closes open mode, even one too weak or malformed to use: a typo must never open the gateway.
+  JWT_SECRET: z.string().min(1).optional().catch(undefined),
+  JWT_JWKS_URL: z.string().trim().min(1).optional().catch(undefined),
+  JWT_AUDIENCE: list,
+  JWT_ISSUER: list,
+  /** Unset: 600 per window with credentials configured, no limit in open mode. 0: no limit. */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).optional().catch(undefined),
+  RATE_LIMIT_WINDOW_MS: int(1_000, 24 * 3_600_000, 60_000),
+  /** Queued + running jobs per owner, and across the deployment; 0 = no limit. */
+  PENDING_LIMIT: int(0, 1_000_000, 100),
+  GLOBAL_PENDING_LIMIT: int(0, 100_000_000, 10_000),
   SIGNING_SECRET: z.string().min(16).optional().catch(undefined),
   R2_ACCOUNT_ID: z.string().min(1).optional(),
   R2_ACCESS_KEY_ID: z.string().min(1).optional(),
   R2_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   R2_BUCKET_NAME: z.string().min(1).optional(),
+  // Webhooks (docs/webhooks.md). The secrets are parsed, and warned about, in src/webhooks/settings.ts.
+  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_SECRET_PREVIOUS: z.string().optional(),
+  WEBHOOK_ALLOWED_DOMAINS: z.string().optional(),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000, 10_000),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 50, 10),
+  WEBHOOK_BACKOFF_BASE_MS: int(100, 3_600_000, 10_000),
+  WEBHOOK_BACKOFF_MAX_MS: int(1_000, 12 * 3_600_000, 3_600_000),
+  WEBHOOK_PROGRESS_INTERVAL_MS: int(100, 3_600_000, 5_000),
+  /** Development only: lets webhooks reach http and private or loopback addresses. Anything but "true" is off. */
+  ALLOW_PRIVATE_URLS: z.unknown().optional().transform((v) => v === "true" || v === true),
+  /** The gateway's public origin for links in webhook bodies; unset = the origin of the request that created the job. */
+  PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? safeOrigin(v) : undefined)),
 });
+
+function safeOrigin(v: string): string | undefined {
+  try {
+    const u = new URL(v);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export type Config = z.infer<typeof ConfigSchema>;
 
 const cache = new WeakMap<object, Config>();

@@ -3,16 +3,22 @@ import type { Env } from "./env";
 import { errorFields, log } from "./lib/log";
 import { placeQueued } from "./scheduler/place";
 import { sweep } from "./scheduler/sweep";
+import { consumeWebhooks, WEBHOOKS_QUEUE } from "./webhooks/consumer";
 
 export { HostDO } from "./hosts/host-do";
+export { RateLimiterDO } from "./rate-limit/rate-limiter-do";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
 
-  /** JOBS messages are wake-ups: placement always takes the oldest highest-priority job, whatever the message named. */
+  /**
+   * Two queues, told apart by name. JOBS messages are wake-ups: placement always takes the oldest
+   * highest-priority job, whatever the message named. WEBHOOKS messages each name one delivery attempt.
+   */
   async queue(batch: MessageBatch<unknown>, env: Env) {
+    if (batch.queue === WEBHOOKS_QUEUE) return consumeWebhooks(batch, env);
     try {
       await placeQueued(env);
       batch.ackAll();

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { ErrorBodySchema } from "./schemas/common";
 import { CreateHost, HostSchema } from "./schemas/host";
+import { CreatedKeySchema, CreateKey, KeyListSchema, KeySchema } from "./schemas/key";
+import { UsageQuery, UsageSchema } from "./schemas/usage";
 import { GetJobQuery, JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from "./schemas/job";
+import { DeliveryDetailSchema, DeliveryListSchema, DeliverySchema, ListDeliveriesQuery } from "./schemas/webhook";
 import { CreateWorkflow, WorkflowSchema } from "./schemas/workflow";
 
 type Route = {
@@ -21,6 +24,9 @@ const ROUTES: Route[] = [
   { method: "get", path: "/jobs/{id}", summary: "Get a job; ?wait=N long-polls up to N seconds for a terminal state", query: GetJobQuery, ok: { status: 200, schema: JobSchema } },
   { method: "post", path: "/jobs/{id}/cancel", summary: "Cancel a job (idempotent)", ok: { status: 200, schema: JobSchema } },
   { method: "get", path: "/jobs/{id}/outputs/{name}", summary: "Redirect to a signed download URL of one output", ok: { status: 302, description: "Location is a signed, expiring URL" } },
+  { method: "get", path: "/webhooks/deliveries", summary: "List webhook deliveries (yours; an admin sees all), newest first", query: ListDeliveriesQuery, ok: { status: 200, schema: DeliveryListSchema } },
+  { method: "get", path: "/webhooks/deliveries/{id}", summary: "Get a webhook delivery with every attempt (time, status, latency, error, response snippet)", ok: { status: 200, schema: DeliveryDetailSchema } },
+  { method: "post", path: "/webhooks/deliveries/{id}/redeliver", summary: "Send a finished delivery's message again, as a new delivery with the same webhook-id", ok: { status: 202, schema: DeliverySchema } },
   { method: "get", path: "/health", summary: "Liveness and fleet summary", ok: { status: 200 } },
   { method: "post", path: "/hosts", summary: "Register a ComfyUI host", admin: true, body: CreateHost, ok: { status: 201, schema: HostSchema } },
   { method: "get", path: "/hosts", summary: "List hosts with state and slots in use", admin: true, ok: { status: 200 } },
@@ -32,6 +38,10 @@ const ROUTES: Route[] = [
   { method: "get", path: "/workflows/{id}", summary: "Get a stored workflow", ok: { status: 200, schema: WorkflowSchema } },
   { method: "put", path: "/workflows/{id}", summary: "Create or update a stored workflow (new version)", admin: true, body: CreateWorkflow, ok: { status: 200, schema: WorkflowSchema } },
   { method: "delete", path: "/workflows/{id}", summary: "Delete a stored workflow", admin: true, ok: { status: 204 } },
+  { method: "post", path: "/keys", summary: "Create an API key; its secret is in this response only", admin: true, body: CreateKey, ok: { status: 201, schema: CreatedKeySchema } },
+  { method: "get", path: "/keys", summary: "List stored API keys (never their secrets)", admin: true, ok: { status: 200, schema: KeyListSchema } },
+  { method: "delete", path: "/keys/{id}", summary: "Revoke an API key (idempotent)", admin: true, ok: { status: 200, schema: KeySchema } },
+  { method: "get", path: "/usage", summary: "Jobs by status and GPU-seconds per UTC day: yours, or (admin) any owner's", query: UsageQuery, ok: { status: 200, schema: UsageSchema } },
 ];
 
 const schemaOf = (s: z.ZodType, io: "input" | "output") => z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" });
@@ -53,6 +63,7 @@ export function openApiDocument(serverUrl: string) {
       "401": { description: "Missing or invalid credentials", content: { "application/json": { schema: errorRef } } },
       ...(r.admin ? { "403": { description: "Admin role required", content: { "application/json": { schema: errorRef } } } } : {}),
       "404": { description: "Not found", content: { "application/json": { schema: errorRef } } },
+      "429": { description: "RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL", content: { "application/json": { schema: errorRef } } },
     };
     paths[r.path] ??= {};
     paths[r.path]![r.method] = {
@@ -67,10 +78,10 @@ export function openApiDocument(serverUrl: string) {
     info: { title: "Comfy Edge", version: "0.1.0", description: "A durable job API in front of a fleet of ComfyUI servers. Every route is also served under /v1." },
     servers: [{ url: serverUrl }, { url: `${serverUrl}/v1` }],
     components: {
-      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } },
+      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" }, bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       schemas: { Error: schemaOf(ErrorBodySchema, "output") },
     },
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { bearer: [] }],
     paths,
   };
 }

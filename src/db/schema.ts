@@ -38,6 +38,8 @@ export const jobs = sqliteTable(
   (t) => [
     index("jobs_queue_order").on(t.status, t.priority, t.createdAtMs),
     index("jobs_owner_created").on(t.owner, t.createdAtMs),
+    // The pending-limit check counts an owner's queued/running jobs on every submission.
+    index("jobs_owner_status").on(t.owner, t.status),
     index("jobs_host_status").on(t.hostId, t.status),
   ],
 );

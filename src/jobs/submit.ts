@@ -9,8 +9,10 @@ import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
+import { initialState } from "../webhooks/job-state";
 import { fillWorkflow } from "./fill";
 import { checkLimits } from "./limits";
+import { insertIdempotencyForJob, insertJobUnderLimits, NO_PENDING_LIMITS, queueFullError, type PendingLimits } from "./pending";
 
 /** JSON with sorted keys, so the same request always hashes the same. */
 export function canonicalJson(v: unknown): string {
@@ -55,7 +57,7 @@ export async function submitJob(
   queue: Queue,
   who: Principal,
   body: SubmitJob,
-  opts: { idempotencyKey?: string | undefined; nowMs: number; limits: { maxImageSize: number; maxBatchSize: number } },
+  opts: { idempotencyKey?: string | undefined; nowMs: number; limits: { maxImageSize: number; maxBatchSize: number }; pending?: PendingLimits; origin?: string },
 ): Promise<{ job: JobRow; replayed: boolean }> {
   const requestHash = await sha256Hex(canonicalJson(body));
   if (opts.idempotencyKey) {
@@ -73,17 +75,19 @@ export async function submitJob(
     metadataJson: JSON.stringify(body.metadata ?? {}), attempts: 0, attemptId: null, hostId: null, hostName: null,
     progressJson: null, outputsJson: "[]", errorJson: null, timeoutMs: body.timeoutMs ?? null, queueMs: null, executionMs: null,
     createdAtMs: opts.nowMs, updatedAtMs: opts.nowMs, enqueuedAtMs: opts.nowMs, startedAtMs: null, completedAtMs: null,
-    callbackUrl: null, eventsJson: null, webhookJson: null,
+    // The request's origin is kept for links in webhook bodies, in case PUBLIC_URL is unset.
+    callbackUrl: body.callbackUrl ?? null, eventsJson: body.events?.length ? JSON.stringify([...new Set(body.events)]) : null,
+    webhookJson: body.callbackUrl && opts.origin ? initialState(opts.origin) : null,
   };
+  // The pending limits are a condition of the INSERT itself, and the idempotency record is written
+  // only with its job, in the same batch: over a limit, nothing at all is written.
+  const pending = opts.pending ?? NO_PENDING_LIMITS;
+  let inserted: boolean;
   try {
-    if (opts.idempotencyKey) {
-      await d.batch([
-        d.insert(idempotencyKeys).values({ owner: who.id, key: opts.idempotencyKey, requestHash, jobId: row.id, createdAtMs: opts.nowMs }),
-        d.insert(jobs).values(row),
-      ]);
-    } else {
-      await d.insert(jobs).values(row);
-    }
+    const statements = [insertJobUnderLimits(d.$client, row, pending)];
+    if (opts.idempotencyKey) statements.push(insertIdempotencyForJob(d.$client, { owner: who.id, key: opts.idempotencyKey, requestHash, jobId: row.id, createdAtMs: opts.nowMs }));
+    const results = await d.$client.batch(statements);
+    inserted = (results[0]?.meta.changes ?? 0) === 1;
   } catch (e) {
     // Two submissions with one key raced: the batch that lost wrote nothing; answer with the winner's job.
     if (opts.idempotencyKey && /UNIQUE|constraint/i.test(String((e as Error)?.message ?? e) + String((e as Error)?.cause ?? ""))) {
@@ -91,6 +95,12 @@ export async function submitJob(
       if (prior) return { job: prior, replayed: true };
     }
     throw e;
+  }
+  if (!inserted) {
+    // Refused for the limit; a concurrent twin with the same key may have been the one accepted.
+    const prior = opts.idempotencyKey ? await replay(d, who.id, opts.idempotencyKey, requestHash) : null;
+    if (prior) return { job: prior, replayed: true };
+    throw await queueFullError(d.$client, who.id, pending);
   }
   await queue.send({ jobId: row.id }).catch((e) => log.warn("queue.send_failed", { jobId: row.id, error: String(e) }));
   log.info("job.submitted", { jobId: row.id, owner: who.id, workflowId });

@@ -2,6 +2,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { jobs, type JobRow } from "../db/schema";
 import { log } from "../lib/log";
+import { isTerminalEvent } from "../webhooks/events";
+import { terminalOutbox } from "../webhooks/outbox";
 import { allowedFrom, type JobStatus } from "./states";
 
 type JobPatch = Partial<Omit<JobRow, "id" | "status" | "updatedAtMs">>;
@@ -19,7 +21,7 @@ export async function transition(
 ): Promise<boolean> {
   const from = opts.from ? opts.from.filter((s) => allowedFrom(to).includes(s)) : allowedFrom(to);
   if (from.length === 0) return false;
-  const rows = await d
+  const move = d
     .update(jobs)
     .set({ ...opts.set, status: to, updatedAtMs: opts.nowMs })
     .where(
@@ -30,6 +32,8 @@ export async function transition(
       ),
     )
     .returning({ id: jobs.id });
+  // A job's end and its webhook's outbox row are written together (src/webhooks/outbox.ts).
+  const rows = isTerminalEvent(to) ? (await d.batch([move, terminalOutbox(d, id, to, opts.nowMs)]))[0] : await move;
   const moved = rows.length === 1;
   if (moved) log.info("job.transition", { jobId: id, to, attemptId: opts.attemptId });
   return moved;

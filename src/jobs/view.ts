@@ -1,6 +1,7 @@
 import type { JobView } from "../api/schemas/job";
 import type { JobRow } from "../db/schema";
 import type { SignedLink } from "../storage/signed-url";
+import { jobWebhookView } from "../webhooks/job-state";
 import type { JobStatus } from "./states";
 
 /** What the gateway keeps per output in the job row; `key` is internal and never shown. */
@@ -59,5 +60,6 @@ export async function toJobView(
     startedAt: iso(row.startedAtMs),
     completedAt: iso(row.completedAtMs),
     metadata: parse<Record<string, unknown>>(row.metadataJson, {}),
+    webhook: jobWebhookView(row),
   };
 }

@@ -5,6 +5,7 @@ import { config, type Env } from "../env";
 import { requeueOrFail } from "../jobs/outcomes";
 import { transition } from "../jobs/transition";
 import { errorFields, log } from "../lib/log";
+import { resendOverdue, wakeTerminal } from "../webhooks/enqueue";
 import { hostTarget, placeQueued } from "./place";
 
 const REENQUEUE_AFTER_MS = 60_000;
@@ -22,7 +23,10 @@ export async function sweep(env: Env, nowMs = Date.now()) {
   let expired = 0;
   for (const j of stale) {
     const set = { completedAtMs: nowMs, errorJson: JSON.stringify({ error: "QUEUE_FULL", message: "No host was free before the job's queue TTL ran out", retryable: true }) };
-    if (await transition(d, j.id, "expired", { nowMs, from: ["queued"], set })) expired++;
+    if (await transition(d, j.id, "expired", { nowMs, from: ["queued"], set })) {
+      expired++;
+      await wakeTerminal(env, j.id);
+    }
   }
 
   const lost = await d
@@ -46,10 +50,16 @@ export async function sweep(env: Env, nowMs = Date.now()) {
     const known = await env.HOSTS.get(env.HOSTS.idFromName(j.hostId)).knows(j.attemptId).catch(() => true);
     if (known) continue;
     orphans++;
-    await requeueOrFail(d, env.JOBS, j.id, j.attemptId, { code: "COMFYUI_UNREACHABLE", message: "The job's host never took it", retryable: true }, cfg.MAX_ATTEMPTS, nowMs);
+    const result = await requeueOrFail(d, env.JOBS, j.id, j.attemptId, { code: "COMFYUI_UNREACHABLE", message: "The job's host never took it", retryable: true }, cfg.MAX_ATTEMPTS, nowMs);
+    if (result === "failed" || result === "canceled") await wakeTerminal(env, j.id);
   }
 
   const placed = await placeQueued(env, nowMs);
-  log.info("sweep.done", { expired, reenqueued: lost.length, orphans, placed, hosts: fleet.length });
-  return { expired, reenqueued: lost.length, orphans, placed };
+  // Webhook deliveries whose message was lost, or whose consumer died mid-attempt.
+  const webhooks = await resendOverdue(env, nowMs).catch((e: unknown) => {
+    log.warn("sweep.webhooks_failed", errorFields(e));
+    return 0;
+  });
+  log.info("sweep.done", { expired, reenqueued: lost.length, orphans, placed, hosts: fleet.length, webhooks });
+  return { expired, reenqueued: lost.length, orphans, placed, webhooks };
 }

@@ -1,11 +1,18 @@
 import { Hono } from "hono";
-import { parseApiKeys } from "../../auth/api-keys";
 import { hostLoads } from "../../scheduler/place";
+import { webhookSettings } from "../../webhooks/settings";
 import type { AppEnv } from "../context";
+import { rejectBadCredentials } from "../middleware/auth";
 import { hostView } from "./hosts";
 
-/** Liveness and fleet summary. Open to probes; it carries counts, never credentials. */
-export const healthRoutes = new Hono<AppEnv>().get("/health", async (c) => {
+/**
+ * Liveness and fleet summary. Open to probes: without a credential it answers only `{ ok, auth }`;
+ * any valid credential (or open mode) adds the fleet; a bad credential is refused like anywhere else.
+ * It carries counts, never credentials.
+ */
+export const healthRoutes = new Hono<AppEnv>().get("/health", rejectBadCredentials(), async (c) => {
+  const auth = c.get("authMode") === "open" ? "open" : "required";
+  if (!c.get("caller")) return c.json({ ok: true, auth });
   const counts = { online: 0, busy: 0, draining: 0, offline: 0 };
   for (const h of (await hostLoads(c.env)).map(hostView)) counts[h.state]++;
   const queue = await c.env.DB.prepare(
@@ -13,9 +20,11 @@ export const healthRoutes = new Hono<AppEnv>().get("/health", async (c) => {
   ).first<{ queued: number | null; running: number | null }>();
   return c.json({
     ok: true,
-    auth: parseApiKeys(c.get("config").API_KEYS).length > 0 ? "api-keys" : "open",
+    auth,
     comfyui: { reachable: counts.online + counts.busy > 0, hosts: counts },
     jobs: { queued: queue?.queued ?? 0, running: queue?.running ?? 0 },
+    // Settings that are fine for local development and wrong in production (also logged once per isolate).
+    warnings: webhookSettings(c.get("config")).warnings,
     time: new Date().toISOString(),
   });
 });

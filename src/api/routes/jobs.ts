@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { canSee, ownerScope } from "../../auth/roles";
 import { jobs, type JobRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
 import { submitJob } from "../../jobs/submit";
@@ -16,6 +17,9 @@ import { GetJobQuery, ListJobsQuery, SubmitJob } from "../schemas/job";
 import { Uuid } from "../schemas/common";
 import { signerFor } from "../sign";
 import { jsonBody, param, query } from "../validate";
+import { assertCallbackUrl } from "../../webhooks/callback";
+import { wakeTerminal } from "../../webhooks/enqueue";
+import { webhookSettings } from "../../webhooks/settings";
 import type { Context } from "hono";
 
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/);
@@ -25,7 +29,7 @@ async function visibleJob(c: Context<AppEnv>, rawId: string | undefined): Promis
   const id = param(rawId, Uuid, "Job");
   const who = c.get("principal");
   const row = await c.get("db").select().from(jobs).where(eq(jobs.id, id)).get();
-  if (!row || (who.role !== "admin" && row.owner !== who.id)) throw notFound("Job");
+  if (!row || !canSee(who, row.owner)) throw notFound("Job");
   return row;
 }
 
@@ -72,10 +76,14 @@ export const jobRoutes = new Hono<AppEnv>()
     const key = rawKey === undefined ? undefined : IdempotencyKey.safeParse(rawKey);
     if (key && !key.success) throw new ApiError("VALIDATION_FAILED", "Idempotency-Key must be 1–255 visible ASCII characters");
     const body = await jsonBody(c, SubmitJob);
-    const { job, replayed } = await submitJob(c.get("db"), c.env.JOBS, c.get("principal"), body, {
+    assertCallbackUrl(body.callbackUrl, webhookSettings(c.get("config")).callbacks);
+    const who = c.get("principal");
+    const { job, replayed } = await submitJob(c.get("db"), c.env.JOBS, who, body, {
       idempotencyKey: key?.data,
       nowMs: Date.now(),
       limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
+      pending: { owner: who.pendingLimit ?? c.get("config").PENDING_LIMIT, global: c.get("config").GLOBAL_PENDING_LIMIT },
+      origin: new URL(c.req.url).origin,
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     // The queue message is the durable path; placing now as well saves its delivery latency.
@@ -86,7 +94,8 @@ export const jobRoutes = new Hono<AppEnv>()
     const q = query(c, ListJobsQuery);
     const who = c.get("principal");
     const conds: (SQL | undefined)[] = [];
-    if (who.role !== "admin") conds.push(eq(jobs.owner, who.id));
+    const owner = ownerScope(who);
+    if (owner !== undefined) conds.push(eq(jobs.owner, owner));
     if (q.status) conds.push(eq(jobs.status, q.status));
     if (q.cursor) {
       const [at, id] = decodeCursor(q.cursor);
@@ -110,6 +119,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const d = c.get("db");
     const now = Date.now();
     if (row.status === "queued" && (await transition(d, row.id, "canceled", { nowMs: now, from: ["queued"], set: { completedAtMs: now } }))) {
+      c.executionCtx.waitUntil(wakeTerminal(c.env, row.id));
       return c.json(await view(c, (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!));
     }
     const cur = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!;

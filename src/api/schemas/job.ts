@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { JOB_STATUSES } from "../../jobs/states";
+import { OPTIONAL_EVENTS } from "../../webhooks/events";
 import { Id, Metadata } from "./common";
 
 /** A ComfyUI API-format graph: node id → { class_type, inputs }. Links are [node id, output slot]. */
@@ -24,8 +25,15 @@ export const SubmitJob = z
     priority: z.int().min(-100).max(100).default(0).describe("Higher runs first; ties run oldest first"),
     timeoutMs: z.int().min(1000).max(24 * 3_600_000).optional().describe("Per-job deadline; bounded by COMFYUI_TIMEOUT_MS"),
     metadata: Metadata.optional(),
+    callbackUrl: z.string().min(1).max(2048).optional()
+      .describe("An https URL that receives the job (signed, see docs/webhooks.md) when it ends; its host must be public and in WEBHOOK_ALLOWED_DOMAINS when that is set"),
+    events: z.array(z.enum(OPTIONAL_EVENTS)).max(OPTIONAL_EVENTS.length).optional()
+      .describe("Extra events for callbackUrl besides the final one: started, progress (throttled)"),
   })
   .superRefine((v, ctx) => {
+    if (v.events !== undefined && v.callbackUrl === undefined) {
+      ctx.addIssue({ code: "custom", path: ["events"], message: "events go with callbackUrl" });
+    }
     if ((v.workflow === undefined) === (v.workflowId === undefined)) {
       ctx.addIssue({ code: "custom", path: ["workflow"], message: "give exactly one of workflow or workflowId" });
     }
@@ -57,6 +65,15 @@ export const JobOutputSchema = z.object({
   urlExpiresAt: z.string().optional(),
 });
 
+/** The job's terminal webhook delivery (null without a callbackUrl); `waiting` until the job ends. */
+export const JobWebhookSchema = z.object({
+  deliveryId: z.string().nullable(),
+  status: z.enum(["waiting", "pending", "succeeded", "failed"]),
+  attempts: z.number(),
+  lastStatusCode: z.number().nullable(),
+  error: z.object({ error: z.literal("WEBHOOK_DELIVERY_FAILED"), message: z.string(), retryable: z.literal(true) }).nullable(),
+});
+
 export const JobSchema = z
   .object({
     id: z.string(),
@@ -77,6 +94,7 @@ export const JobSchema = z
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
+    webhook: JobWebhookSchema.nullable(),
   })
   ;
 export type JobView = z.infer<typeof JobSchema>;

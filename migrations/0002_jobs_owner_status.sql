@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_owner_status` ON `jobs` (`owner`,`status`);

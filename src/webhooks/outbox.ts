@@ -1,0 +1,36 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { webhookDeliveries } from "../db/schema";
+import { deliveryIdFor, type OptionalEvent, type TerminalEvent } from "./events";
+
+/**
+ * The outbox: delivery rows written by the statements that make the events happen. Each selects
+ * from the job, so a job without a callbackUrl (or without the event in `events`) writes nothing,
+ * and each is an INSERT OR IGNORE of a deterministic id, so writing it twice writes it once.
+ *
+ * The SELECTs list values in webhook_deliveries' column order (id, job_id, owner, event, url,
+ * status, attempts, next_attempt_at_ms, last_status_code, last_error, created_at_ms,
+ * updated_at_ms, completed_at_ms): that is how drizzle inserts from a raw SELECT.
+ */
+const pendingRow = (id: string, event: ReturnType<typeof sql>, nowMs: number) =>
+  sql`SELECT ${id}, id, owner, ${event}, callback_url, 'pending', 0, ${nowMs}, NULL, NULL, ${nowMs}, ${nowMs}, NULL FROM jobs`;
+
+/**
+ * A job's terminal delivery, for transition() to run in the same D1 batch as the move itself: a job
+ * cannot end without its delivery being written, whichever writer moved it.
+ */
+export function terminalOutbox(d: Db, jobId: string, status: TerminalEvent, nowMs: number) {
+  return d
+    .insert(webhookDeliveries)
+    .select(sql`${pendingRow(deliveryIdFor(jobId, status), sql`status`, nowMs)} WHERE id = ${jobId} AND status = ${status} AND callback_url IS NOT NULL`)
+    .onConflictDoNothing();
+}
+
+/** A `started` or `progress` delivery of a running job that asked for that event. */
+export function eventOutbox(d: Db, id: string, jobId: string, event: OptionalEvent, nowMs: number) {
+  return d
+    .insert(webhookDeliveries)
+    .select(sql`${pendingRow(id, sql`${event}`, nowMs)} WHERE id = ${jobId} AND callback_url IS NOT NULL AND status IN ('running', 'canceling')
+      AND EXISTS (SELECT 1 FROM json_each(coalesce(jobs.events_json, '[]')) WHERE value = ${event})`)
+    .onConflictDoNothing();
+}

@@ -1,0 +1,24 @@
+/**
+ * The "closed" test project's configuration (vitest.config.ts binds it for test/auth/**): config
+ * keys for each role, a JWT secret and a JWKS, a rate limit low enough to exhaust, a pending limit.
+ * Tests import the same constants, so the two never drift.
+ */
+export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
+export const USER_KEY = "test-user-a-key-0123456789abcdef";
+export const OTHER_USER_KEY = "test-user-b-key-0123456789abcdef";
+export const JWT_SECRET = "test-jwt-secret-0123456789abcdef-0123456789";
+export const JWT_AUDIENCE = "comfy-edge-tests";
+export const JWT_ISSUER = "https://issuer.comfy-edge.test";
+export const RATE_LIMIT_MAX = 300;
+export const PENDING_LIMIT = 10;
+
+export const closedBindings = (launcherUrl: string) => ({
+  API_KEYS: `${ADMIN_KEY}:admin,${USER_KEY}:user,${OTHER_USER_KEY}:user`,
+  JWT_SECRET,
+  JWT_JWKS_URL: `${launcherUrl}/jwks`,
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
+  RATE_LIMIT_WINDOW_MS: "60000",
+  PENDING_LIMIT: String(PENDING_LIMIT),
+});

@@ -1,0 +1,62 @@
+import { tinyGraph } from "../helpers/gateway";
+
+/**
+ * Every route of the API and who may call it. `anon`/`user`/`admin` are the statuses each caller
+ * gets with the fixture request below: 401 and 403 are the refusals under test; anything else
+ * (200, 400, 404 for an unknown id) proves the request got past the access checks to the handler.
+ * A route added to openapi.ts without a row here fails routes.security.test.ts.
+ */
+export type Fixture = { ownJobId: string; ownQueuedJobId: string; workflowId: string; ownDeliveryId: string };
+export type Access = "public" | "probe" | "user" | "admin";
+export type RouteRow = {
+  name: string;
+  /** The path as openapi.ts spells it; `*` for routes openapi.ts does not list. */
+  template: string;
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: (f: Fixture) => string;
+  body?: () => unknown;
+  access: Access;
+  user: number | number[];
+  admin: number | number[];
+};
+
+const NO_HOST = "no-such-host";
+const NO_UUID = "00000000-0000-4000-8000-000000000000";
+
+export const ROUTES: RouteRow[] = [
+  { name: "GET /openapi.json", template: "*", method: "GET", path: () => "/openapi.json", access: "public", user: 200, admin: 200 },
+  { name: "GET /files/… (unsigned)", template: "*", method: "GET", path: () => `/files/outputs/${NO_UUID}/x.png`, access: "public", user: 403, admin: 403 },
+  { name: "GET /health", template: "/health", method: "GET", path: () => "/health", access: "probe", user: 200, admin: 200 },
+  { name: "POST /jobs", template: "/jobs", method: "POST", path: () => "/jobs", body: () => ({ workflow: tinyGraph(Math.floor(Math.random() * 1e6)) }), access: "user", user: 202, admin: 202 },
+  { name: "GET /jobs", template: "/jobs", method: "GET", path: () => "/jobs", access: "user", user: 200, admin: 200 },
+  { name: "GET /jobs/:id", template: "/jobs/{id}", method: "GET", path: (f) => `/jobs/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
+  { name: "POST /jobs/:id/cancel", template: "/jobs/{id}/cancel", method: "POST", path: (f) => `/jobs/${f.ownQueuedJobId}/cancel`, access: "user", user: 200, admin: 200 },
+  { name: "GET /jobs/:id/outputs/:name", template: "/jobs/{id}/outputs/{name}", method: "GET", path: (f) => `/jobs/${f.ownJobId}/outputs/caption.txt`, access: "user", user: 200, admin: 200 },
+  { name: "GET /webhooks/deliveries", template: "/webhooks/deliveries", method: "GET", path: () => "/webhooks/deliveries", access: "user", user: 200, admin: 200 },
+  { name: "GET /webhooks/deliveries/:id", template: "/webhooks/deliveries/{id}", method: "GET", path: (f) => `/webhooks/deliveries/${f.ownDeliveryId}`, access: "user", user: 200, admin: 200 },
+  { name: "POST /webhooks/deliveries/:id/redeliver", template: "/webhooks/deliveries/{id}/redeliver", method: "POST", path: (f) => `/webhooks/deliveries/${f.ownDeliveryId}/redeliver`, access: "user", user: 202, admin: 202 },
+  { name: "GET /workflows", template: "/workflows", method: "GET", path: () => "/workflows", access: "user", user: 200, admin: 200 },
+  { name: "GET /workflows/:id", template: "/workflows/{id}", method: "GET", path: (f) => `/workflows/${f.workflowId}`, access: "user", user: 200, admin: 200 },
+  {
+    name: "PUT /workflows/:id", template: "/workflows/{id}", method: "PUT", path: (f) => `/workflows/${f.workflowId}`,
+    body: () => ({ id: "placeholder", name: "n", graph: tinyGraph() }), access: "admin", user: 403, admin: [200, 201],
+  },
+  { name: "DELETE /workflows/:id", template: "/workflows/{id}", method: "DELETE", path: () => "/workflows/no-such-workflow", access: "admin", user: 403, admin: 404 },
+  { name: "POST /hosts", template: "/hosts", method: "POST", path: () => "/hosts", body: () => ({}), access: "admin", user: 403, admin: 400 },
+  { name: "GET /hosts", template: "/hosts", method: "GET", path: () => "/hosts", access: "admin", user: 403, admin: 200 },
+  { name: "GET /hosts/:id", template: "/hosts/{id}", method: "GET", path: () => `/hosts/${NO_HOST}`, access: "admin", user: 403, admin: 404 },
+  { name: "POST /hosts/:id/drain", template: "/hosts/{id}/drain", method: "POST", path: () => `/hosts/${NO_HOST}/drain`, access: "admin", user: 403, admin: 404 },
+  { name: "POST /hosts/:id/resume", template: "/hosts/{id}/resume", method: "POST", path: () => `/hosts/${NO_HOST}/resume`, access: "admin", user: 403, admin: 404 },
+  { name: "DELETE /hosts/:id", template: "/hosts/{id}", method: "DELETE", path: () => `/hosts/${NO_HOST}`, access: "admin", user: 403, admin: 404 },
+  { name: "POST /keys", template: "/keys", method: "POST", path: () => "/keys", body: () => ({ name: "from the route table" }), access: "admin", user: 403, admin: 201 },
+  { name: "GET /keys", template: "/keys", method: "GET", path: () => "/keys", access: "admin", user: 403, admin: 200 },
+  { name: "DELETE /keys/:id", template: "/keys/{id}", method: "DELETE", path: () => `/keys/${NO_UUID}`, access: "admin", user: 403, admin: 404 },
+  { name: "GET /usage", template: "/usage", method: "GET", path: () => "/usage", access: "user", user: 200, admin: 200 },
+];
+
+/** The body a row sends; PUT /workflows needs the id from the path. */
+export function bodyFor(row: RouteRow, f: Fixture) {
+  const b = row.body?.();
+  if (row.method === "PUT" && b && typeof b === "object") return { ...b, id: f.workflowId };
+  return b;
+}

@@ -1,0 +1,31 @@
+import { env } from "cloudflare:workers";
+
+export type Answer = { status: number; delayMs?: number; headers?: Record<string, string>; body?: string };
+export type Received = { at: number; method: string; path: string; headers: Record<string, string>; body: string };
+
+/**
+ * A webhook receiver process of this test file's own (test/fakes/receiver.ts, started by the
+ * launcher). Each `hook()` is a fresh path with its own scripted answers and its own record.
+ */
+export async function spawnReceiver() {
+  const launcher = env.FAKE_LAUNCHER_URL;
+  const res = await fetch(`${launcher}/receivers`, { method: "POST" });
+  if (res.status !== 201) throw new Error(`launcher: ${res.status} ${await res.text()}`);
+  const { id, url } = (await res.json()) as { id: string; url: string };
+  return {
+    url,
+    /** A callback URL whose requests get `responses` in order, then `fallback` (200 by default). */
+    async hook(responses: Answer[] = [], fallback?: Answer) {
+      const path = `/hook/${crypto.randomUUID()}`;
+      const r = await fetch(`${url}/__receiver/script`, { method: "POST", body: JSON.stringify({ path, responses, fallback }) });
+      if (!r.ok) throw new Error(`receiver script: ${r.status}`);
+      return {
+        url: `${url}${path}`,
+        requests: async () => (await (await fetch(`${url}/__receiver/requests?path=${encodeURIComponent(path)}`)).json()) as Received[],
+      };
+    },
+    close: () => fetch(`${launcher}/receivers/${id}`, { method: "DELETE" }).then((r) => r.text()),
+  };
+}
+export type Receiver = Awaited<ReturnType<typeof spawnReceiver>>;
+export type Hook = Awaited<ReturnType<Receiver["hook"]>>;
