@@ -1,0 +1,310 @@
+// `npm run bench`: what the gateway costs over talking to ComfyUI directly, measured side by side
+// on this machine, loopback only, bounded in count and time. Starts `wrangler dev` (fresh local
+// state) and eight fake ComfyUI processes, then runs the scenarios below and writes
+// bench/results/latest.json plus a table on stdout. Timings are reported, never asserted.
+import { execSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startFakeComfy, type FakeComfyHandle } from "../test/fakes/comfyui/index.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const BUDGET_MS = 5 * 60_000;
+const started = Date.now();
+const children: ChildProcess[] = [];
+const fakes: FakeComfyHandle[] = [];
+const left = () => BUDGET_MS - (Date.now() - started);
+
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));
+setTimeout(() => {
+  console.error("bench: time budget exhausted");
+  process.exit(2);
+}, BUDGET_MS + 30_000).unref();
+
+// ---------- small helpers ----------
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return +s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(2);
+};
+const summary = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99) });
+async function pool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await fn(i);
+    }
+  }));
+  return out;
+}
+
+const instant = () => ({
+  "1": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1, color: Math.floor(Math.random() * 0xffffff) } },
+  "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "bench" } },
+});
+const timed = (ms: number) => {
+  const g: Record<string, unknown> = instant();
+  g["3"] = { class_type: "HarnessSteps", inputs: { images: ["1", 0], steps: 10, step_ms: ms / 10 } };
+  (g["2"] as { inputs: Record<string, unknown> }).inputs.images = ["3", 0];
+  return g;
+};
+
+// ---------- the direct client: what a careful app does against ComfyUI itself ----------
+class Direct {
+  #waiters = new Map<string, () => void>();
+  #ws!: WebSocket;
+  readonly clientId = `bench-${randomUUID()}`;
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
+  async open() {
+    this.#ws = new WebSocket(`${this.url.replace(/^http/, "ws")}/ws?clientId=${this.clientId}`);
+    await new Promise<void>((resolve, reject) => {
+      this.#ws.onopen = () => resolve();
+      this.#ws.onerror = () => reject(new Error("direct ws failed"));
+    });
+    this.#ws.send(JSON.stringify({ type: "feature_flags", data: { supports_preview_metadata: true } }));
+    this.#ws.onmessage = (ev) => {
+      if (typeof ev.data !== "string") return;
+      const m = JSON.parse(ev.data) as { type: string; data: { node?: string | null; prompt_id?: string } };
+      if (m.type === "executing" && m.data.node === null && m.data.prompt_id) this.#waiters.get(m.data.prompt_id)?.();
+    };
+  }
+  async run(graph: unknown): Promise<number> {
+    const id = randomUUID();
+    const t0 = performance.now();
+    const done = new Promise<void>((r) => this.#waiters.set(id, r));
+    const res = await fetch(`${this.url}/prompt`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: graph, client_id: this.clientId, prompt_id: id }) });
+    if (res.status !== 200) throw new Error(`direct /prompt ${res.status}`);
+    await res.arrayBuffer();
+    await done;
+    this.#waiters.delete(id);
+    const hist = (await (await fetch(`${this.url}/history/${id}`)).json()) as Record<string, { outputs: Record<string, { images?: { filename: string; subfolder: string; type: string }[] }> }>;
+    const file = Object.values(hist[id]!.outputs).flatMap((o) => o.images ?? [])[0]!;
+    const q = new URLSearchParams({ filename: file.filename, subfolder: file.subfolder, type: file.type });
+    await (await fetch(`${this.url}/view?${q}`)).arrayBuffer();
+    return performance.now() - t0;
+  }
+  close() {
+    this.#ws.close();
+  }
+}
+
+// ---------- the gateway ----------
+let gateway = "";
+async function api(method: string, p: string, body?: unknown) {
+  const res = await fetch(`${gateway}${p}`, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+async function viaGateway(graph: unknown): Promise<number> {
+  const t0 = performance.now();
+  const sub = await api("POST", "/jobs", { workflow: graph });
+  if (sub.status !== 202) throw new Error(`POST /jobs ${sub.status} ${JSON.stringify(sub.json)}`);
+  for (;;) {
+    const r = await api("GET", `/jobs/${sub.json.id}?wait=30`);
+    if (["succeeded", "failed", "canceled", "expired"].includes(r.json.status)) {
+      if (r.json.status !== "succeeded") throw new Error(`job ${r.json.status}: ${JSON.stringify(r.json.error)}`);
+      return performance.now() - t0;
+    }
+  }
+}
+let hostIds: string[] = [];
+async function useHosts(k: number) {
+  for (const [i, id] of hostIds.entries()) await api("POST", `/hosts/${id}/${i < k ? "resume" : "drain"}`);
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number) => {
+    let kids: number[] = [];
+    try {
+      kids = fs.readdirSync(`/proc/${p}/task`).flatMap((t) => fs.readFileSync(`/proc/${p}/task/${t}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
+    } catch {
+      /* gone */
+    }
+    for (const k of kids) {
+      out.push(k);
+      walk(k);
+    }
+  };
+  walk(pid);
+  return out;
+}
+const workerdPids = (wranglerPid: number) => descendants(wranglerPid).filter((p) => {
+  try {
+    return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("workerd");
+  } catch {
+    return false;
+  }
+});
+
+// ---------- run ----------
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  commit: (() => {
+    try {
+      return execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
+    } catch {
+      return "unknown";
+    }
+  })(),
+};
+
+const persist = fs.mkdtempSync(path.join(os.tmpdir(), "comfy-edge-bench-"));
+const port = await freePort();
+gateway = `http://127.0.0.1:${port}`;
+const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
+const mig = spawnSync(wranglerBin, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "true" } });
+if (mig.status !== 0) throw new Error("migrations failed");
+const wrangler = spawn(wranglerBin, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "error", "--show-interactive-dev-session=false"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+children.push(wrangler);
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${gateway}/health`)).ok) break;
+  } catch {
+    /* starting */
+  }
+  if (i > 300) throw new Error("gateway did not start");
+  await sleep(200);
+}
+console.error(`bench: gateway on ${gateway}; starting fakes`);
+for (let i = 0; i < 8; i++) fakes.push(await startFakeComfy({ stepMs: 0, nodeDelayMs: 0, stderr: "ignore" }));
+for (const [i, f] of fakes.entries()) hostIds.push((await api("POST", "/hosts", { name: `bench-${i + 1}`, url: f.url, slots: 2 })).json.id);
+await useHosts(1);
+await viaGateway(instant()); // warm up isolates, D1, the HostDO and its socket
+
+// 1. Added latency, sequential, one host.
+const latency: Record<string, unknown> = {};
+for (const runMs of [0, 200]) {
+  const n = runMs === 0 ? 60 : 20;
+  const direct = new Direct(fakes[0]!.url);
+  await direct.open();
+  const d: number[] = [];
+  const g: number[] = [];
+  for (let i = 0; i < n && left() > 60_000; i++) {
+    d.push(await direct.run(runMs ? timed(runMs) : instant()));
+    g.push(await viaGateway(runMs ? timed(runMs) : instant()));
+  }
+  direct.close();
+  const ds = summary(d);
+  const gs = summary(g);
+  latency[`run${runMs}ms`] = { direct: ds, gateway: gs, addedP50: gs.p50 !== null && ds.p50 !== null ? +(gs.p50 - ds.p50).toFixed(2) : null };
+  console.error(`bench: latency ${runMs} ms done`);
+}
+results.latency = latency;
+
+// 2. Throughput at concurrency 1, 8, 32 with 1 and 4 hosts; the fake alone as the ceiling.
+const throughput: Record<string, unknown> = {};
+for (const c of [1, 8, 32]) {
+  const n = Math.max(40, c * 4);
+  const direct = new Direct(fakes[0]!.url);
+  await direct.open();
+  let t0 = performance.now();
+  await pool(n, c, () => direct.run(instant()));
+  const ceiling = n / ((performance.now() - t0) / 1000);
+  direct.close();
+  const row: Record<string, number> = { fakeAloneJobsPerS: +ceiling.toFixed(1) };
+  for (const hosts of [1, 4]) {
+    if (left() < 60_000) break;
+    await useHosts(hosts);
+    t0 = performance.now();
+    await pool(n, c, () => viaGateway(instant()));
+    row[`gateway${hosts}HostsJobsPerS`] = +(n / ((performance.now() - t0) / 1000)).toFixed(1);
+  }
+  throughput[`concurrency${c}`] = row;
+  console.error(`bench: throughput c=${c} done`);
+}
+results.throughput = throughput;
+
+// 3. Idle gap on a saturated host, from the fake's own counters.
+await useHosts(1);
+const before = (await fakes[0]!.client.stats()).idleGapsMs.length;
+await pool(40, 16, () => viaGateway(timed(50)));
+const gaps = (await fakes[0]!.client.stats()).idleGapsMs.slice(before);
+results.idleGapMs = summary(gaps);
+console.error("bench: idle gap done");
+
+// 4. Scale-out: 1, 2, 4, 8 hosts, 100 ms jobs, concurrency 32.
+const scale: Record<string, number> = {};
+for (const hosts of [1, 2, 4, 8]) {
+  if (left() < 60_000) break;
+  await useHosts(hosts);
+  const n = 24 * hosts;
+  const t0 = performance.now();
+  await pool(n, 32, () => viaGateway(timed(100)));
+  scale[`hosts${hosts}JobsPerS`] = +(n / ((performance.now() - t0) / 1000)).toFixed(1);
+}
+results.scaleOut = scale;
+console.error("bench: scale-out done");
+
+// 5. A 500 MB output streamed into R2 and downloaded back, with workerd's peak RSS.
+if (left() > 90_000) {
+  await useHosts(1);
+  const pids = workerdPids(wrangler.pid!);
+  const rss = () => pids.reduce((sum, p) => sum + rssOf(p), 0);
+  const baseline = rss();
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+  const size = 500 * 1024 * 1024;
+  const t0 = performance.now();
+  const sub = await api("POST", "/jobs", { workflow: { "1": { class_type: "FakeOutput", inputs: { kind: "video", bytes: size, filename_prefix: "big" } } } });
+  let job;
+  do job = (await api("GET", `/jobs/${sub.json.id}?wait=60`)).json;
+  while (!["succeeded", "failed"].includes(job.status));
+  const toR2 = performance.now() - t0;
+  const t1 = performance.now();
+  const res = await fetch(`${gateway}/jobs/${job.id}/outputs/${encodeURIComponent(job.outputs[0].name)}`);
+  let got = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) got += chunk.length;
+  clearInterval(sampler);
+  results.largeOutput = {
+    bytes: size, status: job.status, downloadedBytes: got, intoR2Ms: Math.round(toR2), downloadMs: Math.round(performance.now() - t1),
+    workerdPids: pids.length, workerdRssBaselineMiB: +(baseline / 2 ** 20).toFixed(1), workerdRssPeakGrowthMiB: +((peak - baseline) / 2 ** 20).toFixed(1),
+  };
+  console.error("bench: large output done");
+}
+results.durationS = Math.round((Date.now() - started) / 1000);
+
+fs.mkdirSync(path.join(root, "bench", "results"), { recursive: true });
+fs.writeFileSync(path.join(root, "bench", "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+
+const lat = results.latency as Record<string, { direct: { p50: number; p95: number; p99: number }; gateway: { p50: number; p95: number; p99: number }; addedP50: number }>;
+console.log(`\nComfy Edge bench — ${results.date}, commit ${results.commit}, ${(results.machine as { cores: number }).cores} cores\n`);
+console.log("latency (ms)            direct p50/p95/p99        gateway p50/p95/p99       added p50");
+for (const [k, v] of Object.entries(lat)) console.log(`  ${k.padEnd(20)}  ${[v.direct.p50, v.direct.p95, v.direct.p99].join(" / ").padEnd(24)}  ${[v.gateway.p50, v.gateway.p95, v.gateway.p99].join(" / ").padEnd(24)}  ${v.addedP50}`);
+console.log("throughput (jobs/s)");
+for (const [k, v] of Object.entries(throughput)) console.log(`  ${k.padEnd(20)}  ${JSON.stringify(v)}`);
+console.log(`idle gap on a saturated host (ms): ${JSON.stringify(results.idleGapMs)}`);
+console.log(`scale-out, 100 ms jobs (jobs/s): ${JSON.stringify(scale)}`);
+if (results.largeOutput) console.log(`500 MB output: ${JSON.stringify(results.largeOutput)}`);
+console.log(`\nwritten to bench/results/latest.json in ${results.durationS} s`);
+
+for (const f of fakes) await f.close();
+wrangler.kill("SIGTERM");
+fs.rmSync(persist, { recursive: true, force: true });
+process.exit(0);
