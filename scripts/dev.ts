@@ -2,6 +2,7 @@
 // migrations locally, starts the bundled fake ComfyUI, starts `wrangler dev` (local D1, R2, Queues
 // and Durable Objects under .wrangler/), registers the fake as a host and prints a job to try.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -11,6 +12,21 @@ const GATEWAY_PORT = Number(process.env.PORT ?? 8787);
 const FAKE_PORT = Number(process.env.FAKE_COMFY_PORT ?? 8188);
 const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
 const children: ChildProcess[] = [];
+
+/** With API_KEYS in .dev.vars the gateway is closed: register the host with the first admin key there. */
+function adminKeyFromDevVars(): string | undefined {
+  let text = "";
+  try {
+    text = readFileSync(path.join(root, ".dev.vars"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const raw = /^API_KEYS\s*=\s*"?([^"\n]*)"?/m.exec(text)?.[1] ?? "";
+  const admin = raw.split(",").map((e) => e.trim()).find((e) => /:admin$/i.test(e));
+  return admin ? admin.replace(/:admin$/i, "") : undefined;
+}
+const adminKey = process.env.API_KEY ?? adminKeyFromDevVars();
+const auth: Record<string, string> = adminKey ? { "x-api-key": adminKey } : {};
 
 function shutdown(code = 0) {
   for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
@@ -50,11 +66,13 @@ async function waitForGateway(timeoutMs = 90_000) {
 }
 
 async function registerHost(url: string) {
-  const list = (await (await fetch(`${gateway}/hosts`)).json()) as { items: { id: string; name: string; url: string }[] };
+  const res = await fetch(`${gateway}/hosts`, { headers: auth });
+  if (!res.ok) throw new Error(`GET /hosts answered ${res.status}: set API_KEY to an admin key (or put one in .dev.vars API_KEYS as key:admin)`);
+  const list = (await res.json()) as { items: { id: string; name: string; url: string }[] };
   const existing = list.items.find((h) => h.name === "local-fake");
   if (existing && existing.url === url) return;
-  if (existing) await fetch(`${gateway}/hosts/${existing.id}`, { method: "DELETE" });
-  const r = await fetch(`${gateway}/hosts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "local-fake", url, slots: 2 }) });
+  if (existing) await fetch(`${gateway}/hosts/${existing.id}`, { method: "DELETE", headers: auth });
+  const r = await fetch(`${gateway}/hosts`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ name: "local-fake", url, slots: 2 }) });
   if (r.status !== 201) throw new Error(`registering the fake host failed: ${r.status} ${await r.text()}`);
 }
 
@@ -96,6 +114,6 @@ console.log(`
   Download its image (follows the signed link):
     curl -sL -o out.png ${gateway}/jobs/<id>/outputs/<name>
 
-  Or all at once:  npm run try
+  Or all at once:  ${adminKey ? "API_KEY=<your key> " : ""}npm run try
   Press Ctrl-C to stop.
 `);

@@ -27,7 +27,7 @@ export function parseApiKeys(raw: string | undefined): ConfiguredKey[] {
     .filter(Boolean)
     .map((entry): ConfiguredKey => {
       const i = entry.lastIndexOf(":");
-      const role = i > 0 ? entry.slice(i + 1) : "";
+      const role = i > 0 ? entry.slice(i + 1).toLowerCase() : "";
       if (role === "admin" || role === "user") return { key: entry.slice(0, i), role };
       return { key: entry, role: "user" };
     })

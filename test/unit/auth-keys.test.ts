@@ -25,6 +25,7 @@ describe("parseApiKeys", () => {
     { raw: "k1:admin,k2:user", want: [{ key: "k1", role: "admin" }, { key: "k2", role: "user" }] },
     { raw: " k1:admin , k2 ", want: [{ key: "k1", role: "admin" }, { key: "k2", role: "user" }] },
     { raw: "with:colon:admin", want: [{ key: "with:colon", role: "admin" }] },
+    { raw: "k1:Admin,k2:USER", want: [{ key: "k1", role: "admin" }, { key: "k2", role: "user" }] },
     { raw: "k:root", want: [{ key: "k:root", role: "user" }] },
     { raw: ":admin,,", want: [{ key: ":admin", role: "user" }] },
   ])("$raw", ({ raw, want }) => {
