@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Failure } from "../comfy/classify";
 import type { Db } from "../db/client";
 import { jobs } from "../db/schema";
@@ -14,12 +14,11 @@ import type { Progress, StoredOutput } from "./view";
 const fence = (jobId: string, attemptId: string) =>
   and(eq(jobs.id, jobId), eq(jobs.attemptId, attemptId), inArray(jobs.status, ["running", "canceling"]));
 
+/** One statement: the queue time is computed from the row's own created_at_ms. */
 export async function markStarted(d: Db, jobId: string, attemptId: string, startedAtMs: number) {
-  const row = await d.select({ createdAtMs: jobs.createdAtMs }).from(jobs).where(eq(jobs.id, jobId)).get();
-  if (!row) return;
   await d
     .update(jobs)
-    .set({ startedAtMs, queueMs: Math.max(0, startedAtMs - row.createdAtMs), updatedAtMs: startedAtMs })
+    .set({ startedAtMs, queueMs: sql`max(0, ${startedAtMs} - ${jobs.createdAtMs})`, updatedAtMs: startedAtMs })
     .where(fence(jobId, attemptId))
     .run();
 }

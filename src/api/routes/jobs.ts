@@ -44,19 +44,26 @@ async function view(c: Context<AppEnv>, row: JobRow) {
  */
 async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlineMs: number): Promise<JobRow> {
   let row = start;
+  let pollMs = QUEUED_POLL_MS;
   const d = c.get("db");
   while (!isTerminal(row.status as JobStatus) && Date.now() < deadlineMs) {
     const left = deadlineMs - Date.now();
     const held = row.status !== "queued" && row.hostId
       ? await c.env.HOSTS.get(c.env.HOSTS.idFromName(row.hostId)).waitFor(row.id, left).catch(() => false)
       : false;
-    if (!held) await new Promise((r) => setTimeout(r, Math.min(QUEUED_POLL_MS, left)));
+    if (!held) {
+      // Queued (or between placement and its host): read D1 again soon, backing off so that many
+      // waiters do not crowd D1 while nothing is free.
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, left)));
+      pollMs = Math.min(pollMs * 2, QUEUED_POLL_MAX_MS);
+    } else pollMs = QUEUED_POLL_MS;
     row = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get()) ?? row;
   }
   return row;
 }
 
 const QUEUED_POLL_MS = 5;
+const QUEUED_POLL_MAX_MS = 250;
 
 const encodeCursor = (r: JobRow) => base64url(new TextEncoder().encode(JSON.stringify([r.createdAtMs, r.id])));
 function decodeCursor(cursor: string): [number, string] {
