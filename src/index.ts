@@ -1,7 +1,7 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
 import { errorFields, log } from "./lib/log";
-import { placeQueued } from "./scheduler/place";
+import { placeSoon } from "./scheduler/place";
 import { sweep } from "./scheduler/sweep";
 import { consumeWebhooks, WEBHOOKS_QUEUE } from "./webhooks/consumer";
 
@@ -20,7 +20,7 @@ export default {
   async queue(batch: MessageBatch<unknown>, env: Env) {
     if (batch.queue === WEBHOOKS_QUEUE) return consumeWebhooks(batch, env);
     try {
-      await placeQueued(env);
+      await placeSoon(env);
       batch.ackAll();
     } catch (e) {
       log.error("queue.place_failed", errorFields(e));

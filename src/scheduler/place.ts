@@ -62,3 +62,28 @@ export async function placeQueued(env: Env, nowMs = Date.now(), maxClaims = 50):
   }
   return placed;
 }
+
+let placing: Promise<number> | null = null;
+let placeAgain = false;
+
+/**
+ * placeQueued, coalesced per isolate: a burst of submissions runs one placement loop (and one more
+ * pass after it) instead of one loop each, which would only compete for the same D1 rows.
+ */
+export function placeSoon(env: Env): Promise<number> {
+  if (placing) {
+    placeAgain = true;
+    return placing;
+  }
+  placing = (async () => {
+    let placed = 0;
+    do {
+      placeAgain = false;
+      placed += await placeQueued(env);
+    } while (placeAgain);
+    return placed;
+  })().finally(() => {
+    placing = null;
+  });
+  return placing;
+}

@@ -11,7 +11,7 @@ import { storedOutputs, toJobView } from "../../jobs/view";
 import { base64url } from "../../lib/bytes";
 import { errorFields, log } from "../../lib/log";
 import { queuePositions } from "../../scheduler/claim";
-import { placeQueued } from "../../scheduler/place";
+import { placeSoon } from "../../scheduler/place";
 import type { AppEnv } from "../context";
 import { GetJobQuery, ListJobsQuery, SubmitJob } from "../schemas/job";
 import { Uuid } from "../schemas/common";
@@ -94,7 +94,7 @@ export const jobRoutes = new Hono<AppEnv>()
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     // The queue message is the durable path; placing now as well saves its delivery latency.
-    else c.executionCtx.waitUntil(placeQueued(c.env).catch((e: unknown) => log.warn("job.place_now_failed", errorFields(e))));
+    else c.executionCtx.waitUntil(placeSoon(c.env).catch((e: unknown) => log.warn("job.place_now_failed", errorFields(e))));
     return c.json(await view(c, job), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {
