@@ -249,6 +249,25 @@ const gaps = (await fakes[0]!.client.stats()).idleGapsMs.slice(before);
 results.idleGapMs = summary(gaps);
 console.error("bench: idle gap done");
 
+// 3b. A saturated three-host fleet: 60 jobs of random length (50–150 ms); idle gaps per host and
+// how placement spread the jobs.
+{
+  await useHosts(3);
+  const gapsBefore = await Promise.all(fakes.slice(0, 3).map(async (f) => (await f.client.stats()).idleGapsMs.length));
+  const execBefore = await Promise.all(fakes.slice(0, 3).map(async (f) => (await f.client.stats()).executed.length));
+  const t0 = performance.now();
+  await pool(60, 16, () => viaGateway(timed(50 + Math.floor(Math.random() * 100))));
+  const seconds = (performance.now() - t0) / 1000;
+  const stats = await Promise.all(fakes.slice(0, 3).map((f) => f.client.stats()));
+  results.fleet3 = {
+    jobs: 60,
+    jobsPerS: +(60 / seconds).toFixed(1),
+    jobsPerHost: stats.map((st, i) => st.executed.length - execBefore[i]!),
+    idleGapMs: summary(stats.flatMap((st, i) => st.idleGapsMs.slice(gapsBefore[i]))),
+  };
+  console.error("bench: three-host fleet done");
+}
+
 // 4. Scale-out: 1, 2, 4, 8 hosts, 100 ms jobs, concurrency 32.
 const scale: Record<string, number> = {};
 for (const hosts of [1, 2, 4, 8]) {
@@ -300,6 +319,7 @@ for (const [k, v] of Object.entries(lat)) console.log(`  ${k.padEnd(20)}  ${[v.d
 console.log("throughput (jobs/s)");
 for (const [k, v] of Object.entries(throughput)) console.log(`  ${k.padEnd(20)}  ${JSON.stringify(v)}`);
 console.log(`idle gap on a saturated host (ms): ${JSON.stringify(results.idleGapMs)}`);
+console.log(`saturated 3-host fleet: ${JSON.stringify(results.fleet3)}`);
 console.log(`scale-out, 100 ms jobs (jobs/s): ${JSON.stringify(scale)}`);
 if (results.largeOutput) console.log(`500 MB output: ${JSON.stringify(results.largeOutput)}`);
 console.log(`\nwritten to bench/results/latest.json in ${results.durationS} s`);
