@@ -71,10 +71,13 @@ export class ComfyClient {
       const b = body as { prompt_id: string; number: number; node_errors?: Record<string, unknown> };
       return { ok: true, promptId: b.prompt_id, number: b.number, nodeErrors: b.node_errors ?? {} };
     }
-    if (res.status >= 500 || res.status === 401 || res.status === 403 || res.status === 404 || res.status === 502 || res.status === 503) {
-      throw new ComfyUnreachable(`/prompt: HTTP ${res.status}`);
-    }
-    return { ok: false, status: res.status, body };
+    // Only ComfyUI's own verdicts are final: its 400 envelope, or 413 for a body over --max-upload-size.
+    // Anything else (a proxy's redirect to an Access login, a 429, an HTML page, a 5xx) is the path
+    // to the host failing, and the attempt may be tried again.
+    const isComfyVerdict = res.status === 400 && !!body && typeof body === "object" && ("error" in body || "node_errors" in body);
+    if (isComfyVerdict || res.status === 413) return { ok: false, status: res.status, body };
+    const hint = res.status >= 300 && res.status < 400 ? " (a redirect: check the host's Cloudflare Access headers)" : "";
+    throw new ComfyUnreachable(`/prompt: HTTP ${res.status}${hint}`);
   }
 
   /** `null` while the prompt has not finished (or ComfyUI never saw it); history is written only at the end. */

@@ -22,6 +22,8 @@ const PROGRESS_WRITE_MS = 250;
 const SILENCE_POLL_MS = 3_000;
 const INTERRUPT_GRACE_MS = 10_000;
 const FAILURES_BEFORE_OFFLINE = 3;
+/** Submits of one attempt that may fail in transit before the job is given to another host. */
+const MAX_SUBMIT_DEFERRALS = 5;
 
 const unreachable = (e: unknown): Failure => ({
   code: "COMFYUI_UNREACHABLE",
@@ -49,6 +51,7 @@ export class HostCore {
   /** Attempts with a submit or reconcile under way in this instance: one operation per attempt at a time. */
   readonly #busy = new Set<string>();
   readonly #recheck = new Set<string>();
+  readonly #deferrals = new Map<string, number>();
   readonly #lastProgressWrite = new Map<string, number>();
   /** When each attempt last offered a `progress` webhook (only jobs that asked for it get one). */
   readonly #lastProgressEvent = new Map<string, number>();
@@ -148,8 +151,8 @@ export class HostCore {
     }
     await this.#ensureSocket(host);
     for (const a of this.#store.all()) {
-      if (a.state === "pending") await this.#submit(host, a, true);
-      else if (now >= a.deadlineMs) await this.#timeout(host, a, now);
+      if (now >= a.deadlineMs) await this.#timeout(host, a, now);
+      else if (a.state === "pending") await this.#submit(host, a, true);
       else if (this.#clientId !== a.clientId || now - a.lastEventAtMs > SILENCE_POLL_MS || a.state === "canceling") await this.#reconcile(host, a);
     }
     await this.#pullNext(host);
@@ -178,7 +181,10 @@ export class HostCore {
         const ws = await this.#client(host).openSocket(clientId);
         ws.addEventListener("message", (ev) => void this.#onFrame(host, ev.data as string | ArrayBuffer));
         const drop = () => {
-          if (this.#ws === ws) this.#ws = undefined;
+          if (this.#ws !== ws) return;
+          this.#ws = undefined;
+          // New prompts must not go out under a client id no socket listens on.
+          this.#clientId = undefined;
         };
         ws.addEventListener("close", drop);
         ws.addEventListener("error", drop);
@@ -259,7 +265,15 @@ export class HostCore {
       }
       // The POST may or may not have reached ComfyUI. The attempt stays pending: the next tick asks
       // ComfyUI before submitting again, and health checks decide whether the host is gone.
-      log.warn("prompt.submit_deferred", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, ...errorFields(e) });
+      const deferrals = (this.#deferrals.get(a.attemptId) ?? 0) + 1;
+      this.#deferrals.set(a.attemptId, deferrals);
+      log.warn("prompt.submit_deferred", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, deferrals, ...errorFields(e) });
+      if (deferrals >= MAX_SUBMIT_DEFERRALS) {
+        // The host answers health checks but will not take this prompt: give the job to another host.
+        await markHost(this.#db, host.id, { ok: true, nowMs: Date.now(), error: e instanceof Error ? e.message : String(e) });
+        await this.#retry(a, unreachable(e));
+        return;
+      }
       await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS);
     }
   }

@@ -2,10 +2,13 @@ import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { hosts } from "../db/schema";
 
-/** Records a health check: reachable hosts come (back) online unless an admin is draining them. */
+/**
+ * Records a health check: reachable hosts come (back) online unless an admin is draining them. An
+ * `error` on a reachable host is kept as its last error (it answers, but refused work).
+ */
 export async function markHost(d: Db, hostId: string, r: { ok: boolean; nowMs: number; error?: string }) {
   if (r.ok) {
-    await d.update(hosts).set({ lastSeenAtMs: r.nowMs, lastError: null }).where(eq(hosts.id, hostId)).run();
+    await d.update(hosts).set({ lastSeenAtMs: r.nowMs, lastError: r.error?.slice(0, 500) ?? null }).where(eq(hosts.id, hostId)).run();
     await d.update(hosts).set({ state: "online" }).where(and(eq(hosts.id, hostId), eq(hosts.state, "offline"))).run();
   } else {
     await d
