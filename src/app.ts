@@ -6,15 +6,20 @@ import { authenticate, requireRole } from "./api/middleware/auth";
 import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
 import { openApiDocument } from "./api/openapi";
+import { capabilityRoutes } from "./api/routes/capabilities";
 import { fileRoutes } from "./api/routes/files";
 import { healthRoutes } from "./api/routes/health";
 import { hostRoutes } from "./api/routes/hosts";
 import { jobRoutes } from "./api/routes/jobs";
 import { keyRoutes } from "./api/routes/keys";
+import { uploadRoutes } from "./api/routes/uploads";
 import { usageRoutes } from "./api/routes/usage";
 import { webhookRoutes } from "./api/routes/webhooks";
 import { workflowRoutes } from "./api/routes/workflows";
+import { asc } from "drizzle-orm";
+import type { WorkflowInputs } from "./api/schemas/workflow";
 import { db } from "./db/client";
+import { workflows } from "./db/schema";
 import { config } from "./env";
 import { ApiError, type ErrorCode } from "./errors";
 import { errorFields, log } from "./lib/log";
@@ -29,12 +34,19 @@ const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "A
 function api() {
   return new Hono<AppEnv>()
     .route("/", fileRoutes)
-    .get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)))
+    .get("/openapi.json", async (c) => {
+      const cfg = c.get("config");
+      const wfs = await c.get("db").select().from(workflows).orderBy(asc(workflows.id)).all();
+      const docs = wfs.map((w) => ({ id: w.id, name: w.name, version: w.version, inputs: JSON.parse(w.inputsJson) as WorkflowInputs }));
+      return c.json(openApiDocument(new URL(c.req.url).origin, docs, { maxImageSize: cfg.MAX_IMAGE_SIZE, maxBatchSize: cfg.MAX_BATCH_SIZE }));
+    })
     .use("*", authenticate())
     .use("*", rateLimit())
     .route("/", healthRoutes)
     .use("*", requireRole("user"))
+    .route("/", capabilityRoutes)
     .route("/", jobRoutes)
+    .route("/", uploadRoutes)
     .route("/", webhookRoutes)
     .route("/", hostRoutes)
     .route("/", workflowRoutes)

@@ -19,6 +19,7 @@ export type Env = Cloudflare.Env & {
   WEBHOOK_SECRET?: string;
   WEBHOOK_SECRET_PREVIOUS?: string;
   WEBHOOK_ALLOWED_DOMAINS?: string;
+  COMFY_ORG_API_KEY?: string;
 };
 
 const int = (min: number, max: number, fallback: number) =>
@@ -72,8 +73,16 @@ const ConfigSchema = z.object({
   WEBHOOK_BACKOFF_BASE_MS: int(100, 3_600_000, 10_000),
   WEBHOOK_BACKOFF_MAX_MS: int(1_000, 12 * 3_600_000, 3_600_000),
   WEBHOOK_PROGRESS_INTERVAL_MS: int(100, 3_600_000, 5_000),
-  /** Development only: lets webhooks reach http and private or loopback addresses. Anything but "true" is off. */
+  /** Development only: lets webhooks and URL inputs reach http and private or loopback addresses. Anything but "true" is off. */
   ALLOW_PRIVATE_URLS: z.unknown().optional().transform((v) => v === "true" || v === true),
+  // Input files (docs/api.md "Input files").
+  INPUT_MAX_BYTES: int(1024, 100 * 1024 * 1024, 20 * 1024 * 1024),
+  INPUT_CACHE_MAX_BYTES: int(0, 1024 * 1024 * 1024 * 1024, 1024 * 1024 * 1024),
+  INPUT_FETCH_TIMEOUT_MS: int(100, 120_000, 15_000),
+  /** Comfy.org API-node key sent with every prompt unless a job brings its own. */
+  COMFY_ORG_API_KEY: z.string().min(1).optional().catch(undefined),
+  /** Finished jobs and their outputs are deleted this many days after they end; 0 keeps them forever. */
+  OUTPUT_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).catch(30),
   /** The gateway's public origin for links in webhook bodies; unset = the origin of the request that created the job. */
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? safeOrigin(v) : undefined)),
 });

@@ -5,7 +5,11 @@ import { CreatedKeySchema, CreateKey, KeyListSchema, KeySchema } from "./schemas
 import { UsageQuery, UsageSchema } from "./schemas/usage";
 import { GetJobQuery, JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from "./schemas/job";
 import { DeliveryDetailSchema, DeliveryListSchema, DeliverySchema, ListDeliveriesQuery } from "./schemas/webhook";
-import { CreateWorkflow, WorkflowSchema } from "./schemas/workflow";
+import { CreateWorkflow, WorkflowSchema, type WorkflowInputs } from "./schemas/workflow";
+import { UploadJson } from "./routes/uploads";
+import { inputsComponentName, inputsJsonSchema } from "../workflows/json-schema";
+
+const UploadSchema = z.object({ id: z.string(), name: z.string(), contentType: z.string(), bytes: z.number(), createdAt: z.string() });
 
 type Route = {
   method: "get" | "post" | "put" | "delete";
@@ -23,6 +27,9 @@ const ROUTES: Route[] = [
   { method: "get", path: "/jobs", summary: "List your jobs, newest first", query: ListJobsQuery, ok: { status: 200, schema: JobListSchema } },
   { method: "get", path: "/jobs/{id}", summary: "Get a job; ?wait=N long-polls up to N seconds for a terminal state", query: GetJobQuery, ok: { status: 200, schema: JobSchema } },
   { method: "post", path: "/jobs/{id}/cancel", summary: "Cancel a job (idempotent)", ok: { status: 200, schema: JobSchema } },
+  { method: "delete", path: "/jobs/{id}", summary: "Delete a finished job and its outputs now (409 while it is queued or running)", ok: { status: 204 } },
+  { method: "post", path: "/uploads", summary: "Put an input file into storage once (JSON { name, image: base64 }, a raw image body, or multipart `file`); reference it from jobs as images: [{ name, upload: id }]", body: UploadJson, ok: { status: 201, schema: UploadSchema } },
+  { method: "get", path: "/capabilities", summary: "Workflows and their inputs, limits, output kinds, and the models on the fleet's hosts", ok: { status: 200 } },
   { method: "get", path: "/jobs/{id}/outputs/{name}", summary: "Redirect to a signed download URL of one output", ok: { status: 302, description: "Location is a signed, expiring URL" } },
   { method: "get", path: "/webhooks/deliveries", summary: "List webhook deliveries (yours; an admin sees all), newest first", query: ListDeliveriesQuery, ok: { status: 200, schema: DeliveryListSchema } },
   { method: "get", path: "/webhooks/deliveries/{id}", summary: "Get a webhook delivery with every attempt (time, status, latency, error, response snippet)", ok: { status: 200, schema: DeliveryDetailSchema } },
@@ -46,7 +53,10 @@ const ROUTES: Route[] = [
 
 const schemaOf = (s: z.ZodType, io: "input" | "output") => z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" });
 
-export function openApiDocument(serverUrl: string) {
+export type WorkflowDoc = { id: string; name: string; version: number; inputs: WorkflowInputs };
+
+/** The document; each stored workflow's declared inputs become components/schemas/Workflow_<id>_Inputs. */
+export function openApiDocument(serverUrl: string, workflows: WorkflowDoc[] = [], limits?: { maxImageSize: number; maxBatchSize: number }) {
   const paths: Record<string, Record<string, unknown>> = {};
   const errorRef = { $ref: "#/components/schemas/Error" };
   for (const r of ROUTES) {
@@ -79,7 +89,10 @@ export function openApiDocument(serverUrl: string) {
     servers: [{ url: serverUrl }, { url: `${serverUrl}/v1` }],
     components: {
       securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" }, bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
-      schemas: { Error: schemaOf(ErrorBodySchema, "output") },
+      schemas: {
+        Error: schemaOf(ErrorBodySchema, "output"),
+        ...Object.fromEntries(workflows.map((w) => [inputsComponentName(w.id), { ...inputsJsonSchema(w.inputs, limits), description: `Inputs of stored workflow "${w.id}" (${w.name}), version ${w.version}: POST /jobs { "workflowId": "${w.id}", "inputs": {…} }` }])),
+      },
     },
     security: [{ apiKey: [] }, { bearer: [] }],
     paths,

@@ -112,6 +112,45 @@ export class ComfyClient {
     return (await res.json()) as Record<string, unknown>;
   }
 
+  /**
+   * POST /upload/image (multipart, type `input`, no overwrite). ComfyUI may store it under another
+   * name (`x (1).png` on a clash), so the caller must use the returned name.
+   */
+  async uploadImage(name: string, file: Blob, timeoutMs = 120_000): Promise<{ name: string; subfolder: string; type: string }> {
+    const form = new FormData();
+    form.append("image", file, name);
+    form.append("type", "input");
+    const res = await this.#fetch("/upload/image", { method: "POST", body: form }, timeoutMs);
+    if (res.status >= 500 || res.status === 401 || res.status === 403 || res.status === 404) {
+      await res.body?.cancel();
+      throw new ComfyUnreachable(`/upload/image: HTTP ${res.status}`);
+    }
+    const text = await res.text();
+    let body: { name?: unknown; subfolder?: unknown; type?: unknown } = {};
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      /* handled below */
+    }
+    if (res.status !== 200 || typeof body.name !== "string") throw new Error(`/upload/image refused ${name}: HTTP ${res.status} ${text.slice(0, 200)}`);
+    return { name: body.name, subfolder: typeof body.subfolder === "string" ? body.subfolder : "", type: typeof body.type === "string" ? body.type : "input" };
+  }
+
+  /** The file names of one model folder (`/models/checkpoints`…); null when the host has no such folder. */
+  async models(folder: string, timeoutMs = 5_000): Promise<string[] | null> {
+    const res = await this.#fetch(`/models/${encodeURIComponent(folder)}`, {}, timeoutMs);
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ComfyUnreachable(`/models/${folder}: HTTP ${res.status}`);
+    }
+    const body = (await res.json()) as unknown;
+    return Array.isArray(body) ? body.filter((x): x is string => typeof x === "string") : [];
+  }
+
   /** The file as a stream; the caller pipes it to R2 without holding it whole. */
   async view(file: HistoryFile, timeoutMs = 300_000): Promise<Response> {
     const q = new URLSearchParams({ filename: file.filename, subfolder: file.subfolder ?? "", type: file.type ?? "output" });

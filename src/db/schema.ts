@@ -34,6 +34,12 @@ export const jobs = sqliteTable(
     callbackUrl: text("callback_url"),
     eventsJson: text("events_json"),
     webhookJson: text("webhook_json"),
+    /** Input files (JSON `[{ name, key, contentType, bytes }]`): R2 objects uploaded to the host before every attempt. */
+    inputFilesJson: text("input_files_json"),
+    /** The job's own Comfy.org API key, AES-GCM encrypted (src/jobs/secret.ts); never returned. */
+    comfyKeyEnc: text("comfy_key_enc"),
+    /** Keep temp-type (preview) outputs too. */
+    includePreviews: integer("include_previews", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     index("jobs_queue_order").on(t.status, t.priority, t.createdAtMs),
@@ -41,6 +47,8 @@ export const jobs = sqliteTable(
     // The pending-limit check counts an owner's queued/running jobs on every submission.
     index("jobs_owner_status").on(t.owner, t.status),
     index("jobs_host_status").on(t.hostId, t.status),
+    // Retention deletes finished jobs oldest first.
+    index("jobs_completed").on(t.completedAtMs),
   ],
 );
 
@@ -56,7 +64,39 @@ export const hosts = sqliteTable("hosts", {
   lastSeenAtMs: integer("last_seen_at_ms"),
   lastAssignedAtMs: integer("last_assigned_at_ms").notNull().default(0),
   createdAtMs: integer("created_at_ms").notNull(),
+  /** The host's model files by folder (`/models/{folder}`), cached for GET /capabilities. */
+  modelsJson: text("models_json"),
+  modelsAtMs: integer("models_at_ms"),
 });
+
+/** Files put into R2 once with POST /uploads and referenced by id from many jobs; owner-scoped. */
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    id: text("id").primaryKey(),
+    owner: text("owner").notNull(),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    contentType: text("content_type").notNull(),
+    bytes: integer("bytes").notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (t) => [index("uploads_owner_created").on(t.owner, t.createdAtMs)],
+);
+
+/** URL inputs fetched once and kept in R2 under inputs/url/<sha256 of the URL>; evicted least recently used first. */
+export const inputCache = sqliteTable(
+  "input_cache",
+  {
+    key: text("key").primaryKey(),
+    url: text("url").notNull(),
+    contentType: text("content_type").notNull(),
+    bytes: integer("bytes").notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+    lastUsedAtMs: integer("last_used_at_ms").notNull(),
+  },
+  (t) => [index("input_cache_lru").on(t.lastUsedAtMs)],
+);
 
 export const workflows = sqliteTable("workflows", {
   id: text("id").primaryKey(),
@@ -103,6 +143,7 @@ export const settings = sqliteTable("settings", {
 export type JobRow = typeof jobs.$inferSelect;
 export type HostRow = typeof hosts.$inferSelect;
 export type WorkflowRow = typeof workflows.$inferSelect;
+export type UploadRow = typeof uploads.$inferSelect;
 
 /** API keys created through the API. Only a SHA-256 of the secret is kept; the secret is shown once. */
 export const apiKeys = sqliteTable(

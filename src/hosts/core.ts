@@ -15,6 +15,7 @@ import { copyOutput, planOutputs, textOutput } from "../storage/outputs";
 import { emitEvent, wakeTerminal } from "../webhooks/enqueue";
 import { webhookSettings } from "../webhooks/settings";
 import { markHost } from "./health";
+import { prepareSubmit } from "./inputs";
 import { InflightStore, type Inflight } from "./inflight";
 
 const PROGRESS_WRITE_MS = 250;
@@ -235,7 +236,9 @@ export class HostCore {
       await this.#ensureSocket(host);
       if (!this.#clientId) throw new ComfyUnreachable("no WebSocket to the host");
       this.#store.update(a.attemptId, { clientId: this.#clientId });
-      const res = await client.submit(JSON.parse(a.graphJson) as Graph, this.#clientId, a.attemptId);
+      // Issue 7: input files go to this host first (every attempt), and the Comfy.org key rides in extra_data.
+      const prepared = await prepareSubmit(this.#env, this.#cfg, this.#db, client, a.jobId, JSON.parse(a.graphJson) as Graph);
+      const res = await client.submit(prepared.graph, this.#clientId, a.attemptId, prepared.extraData);
       if (!res.ok) {
         await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, classifyRejection(res.status, res.body), Date.now()));
         await this.#pullNext(host);

@@ -1,16 +1,18 @@
 import { and, eq } from "drizzle-orm";
 import type { SubmitJob } from "../api/schemas/job";
-import type { WorkflowInput } from "../api/schemas/workflow";
+import type { WorkflowInputs } from "../api/schemas/workflow";
 import type { Principal } from "../auth/principal";
 import type { Graph } from "../comfy/graph";
 import type { Db } from "../db/client";
-import { idempotencyKeys, jobs, workflows, type JobRow } from "../db/schema";
+import { idempotencyKeys, jobs, workflows, workflowVersions, type JobRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { initialState } from "../webhooks/job-state";
-import { fillWorkflow } from "./fill";
+import type { FetchPolicy } from "../storage/inputs";
+import { fillWorkflow, type FillOptions } from "./fill";
+import { resolveInputFiles } from "./input-files";
 import { checkLimits } from "./limits";
 import { insertIdempotencyForJob, insertJobUnderLimits, NO_PENDING_LIMITS, queueFullError, type PendingLimits } from "./pending";
 
@@ -26,16 +28,23 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-async function resolveGraph(d: Db, body: SubmitJob): Promise<{ graph: Graph; workflowId: string | null; version: number | null }> {
+async function resolveGraph(d: Db, body: SubmitJob, opts: FillOptions): Promise<{ graph: Graph; workflowId: string | null; version: number | null }> {
   if (body.workflow) return { graph: body.workflow as Graph, workflowId: null, version: null };
   const wf = await d.select().from(workflows).where(eq(workflows.id, body.workflowId!)).get();
   if (!wf) throw new ApiError("VALIDATION_FAILED", `Workflow "${body.workflowId}" does not exist`, { details: { issues: [{ path: "workflowId", message: "unknown workflow", code: "not_found" }] } });
-  const filled = fillWorkflow(JSON.parse(wf.graphJson) as Graph, JSON.parse(wf.inputsJson) as Record<string, WorkflowInput>, body.inputs ?? {});
+  let source: { graphJson: string; inputsJson: string; version: number } = wf;
+  if (body.version !== undefined && body.version !== wf.version) {
+    // A pinned version runs exactly what that version held, whatever was saved since.
+    const pinned = await d.select().from(workflowVersions).where(and(eq(workflowVersions.workflowId, wf.id), eq(workflowVersions.version, body.version))).get();
+    if (!pinned) throw new ApiError("VALIDATION_FAILED", `Invalid request body: version: workflow "${wf.id}" has no version ${body.version} (latest is ${wf.version})`, { details: { issues: [{ path: "version", message: "unknown version", code: "not_found" }] } });
+    source = pinned;
+  }
+  const filled = fillWorkflow(JSON.parse(source.graphJson) as Graph, JSON.parse(source.inputsJson) as WorkflowInputs, body.inputs ?? {}, opts);
   if (!filled.ok) {
     const first = filled.issues[0]!;
     throw new ApiError("VALIDATION_FAILED", `Invalid request body: ${first.path}: ${first.message}`, { details: { issues: filled.issues.map((i) => ({ ...i, code: "invalid_input" })) } });
   }
-  return { graph: filled.graph, workflowId: wf.id, version: wf.version };
+  return { graph: filled.graph, workflowId: wf.id, version: source.version };
 }
 
 async function replay(d: Db, owner: string, key: string, requestHash: string): Promise<JobRow | null> {
@@ -57,20 +66,32 @@ export async function submitJob(
   queue: Queue,
   who: Principal,
   body: SubmitJob,
-  opts: { idempotencyKey?: string | undefined; nowMs: number; limits: { maxImageSize: number; maxBatchSize: number }; pending?: PendingLimits; origin?: string },
+  opts: {
+    idempotencyKey?: string | undefined; nowMs: number; limits: { maxImageSize: number; maxBatchSize: number }; pending?: PendingLimits; origin?: string;
+    /** Where input files go, and the rules for fetching URL inputs; needed only when the body has images. */
+    inputs?: { bucket: R2Bucket; policy: FetchPolicy };
+    /** Encrypts the job's own Comfy.org key for its row; needed only when the body has one. */
+    seal?: (jobId: string, plaintext: string) => Promise<string>;
+  },
 ): Promise<{ job: JobRow; replayed: boolean }> {
   const requestHash = await sha256Hex(canonicalJson(body));
   if (opts.idempotencyKey) {
     const prior = await replay(d, who.id, opts.idempotencyKey, requestHash);
     if (prior) return { job: prior, replayed: true };
   }
-  const { graph, workflowId, version } = await resolveGraph(d, body);
+  const imageNames = body.images?.map((i) => i.name) ?? [];
+  const { graph, workflowId, version } = await resolveGraph(d, body, { limits: opts.limits, imageNames });
   const over = checkLimits(graph, opts.limits);
   if (over.length) {
     throw new ApiError("VALIDATION_FAILED", `Invalid request body: ${over[0]!.message}`, { details: { issues: over.map((i) => ({ ...i, code: "too_big" })) } });
   }
+  if (body.images?.length && !opts.inputs) throw new Error("submitJob: images given without an input bucket");
+  if (body.comfyOrgApiKey && !opts.seal) throw new Error("submitJob: comfyOrgApiKey given without a sealing key");
+  // Inputs are fetched and stored only once the request is known to be valid; what they cost is bounded by INPUT_MAX_BYTES.
+  const inputFiles = body.images?.length ? await resolveInputFiles(d, opts.inputs!.bucket, who, body.images, opts.inputs!.policy, opts.nowMs) : [];
+  const id = newId();
   const row: JobRow = {
-    id: newId(), owner: who.id, status: "queued", priority: body.priority, workflowId, workflowVersion: version,
+    id, owner: who.id, status: "queued", priority: body.priority, workflowId, workflowVersion: version,
     graphJson: JSON.stringify(graph), inputsJson: body.inputs ? JSON.stringify(body.inputs) : null,
     metadataJson: JSON.stringify(body.metadata ?? {}), attempts: 0, attemptId: null, hostId: null, hostName: null,
     progressJson: null, outputsJson: "[]", errorJson: null, timeoutMs: body.timeoutMs ?? null, queueMs: null, executionMs: null,
@@ -78,6 +99,9 @@ export async function submitJob(
     // The request's origin is kept for links in webhook bodies, in case PUBLIC_URL is unset.
     callbackUrl: body.callbackUrl ?? null, eventsJson: body.events?.length ? JSON.stringify([...new Set(body.events)]) : null,
     webhookJson: body.callbackUrl && opts.origin ? initialState(opts.origin) : null,
+    inputFilesJson: inputFiles.length ? JSON.stringify(inputFiles) : null,
+    comfyKeyEnc: body.comfyOrgApiKey ? await opts.seal!(id, body.comfyOrgApiKey) : null,
+    includePreviews: false,
   };
   // The pending limits are a condition of the INSERT itself, and the idempotency record is written
   // only with its job, in the same batch: over a limit, nothing at all is written.

@@ -3,7 +3,9 @@ import { db } from "../db/client";
 import { hosts, jobs } from "../db/schema";
 import { config, type Env } from "../env";
 import { requeueOrFail } from "../jobs/outcomes";
+import { sweepRetention } from "../jobs/retention";
 import { transition } from "../jobs/transition";
+import { evictInputs } from "../storage/inputs";
 import { errorFields, log } from "../lib/log";
 import { resendOverdue, wakeTerminal } from "../webhooks/enqueue";
 import { hostTarget, placeQueued } from "./place";
@@ -60,6 +62,15 @@ export async function sweep(env: Env, nowMs = Date.now()) {
     log.warn("sweep.webhooks_failed", errorFields(e));
     return 0;
   });
-  log.info("sweep.done", { expired, reenqueued: lost.length, orphans, placed, hosts: fleet.length, webhooks });
-  return { expired, reenqueued: lost.length, orphans, placed, webhooks };
+  // Retention (OUTPUT_RETENTION_DAYS) and the input cache's byte budget, a bounded batch each run.
+  const retained = await sweepRetention(d, env.OUTPUTS, cfg.OUTPUT_RETENTION_DAYS, nowMs).catch((e: unknown) => {
+    log.warn("sweep.retention_failed", errorFields(e));
+    return { jobs: 0, objects: 0 };
+  });
+  const evicted = await evictInputs(d, env.DB, env.OUTPUTS, cfg.INPUT_CACHE_MAX_BYTES).catch((e: unknown) => {
+    log.warn("sweep.input_eviction_failed", errorFields(e));
+    return 0;
+  });
+  log.info("sweep.done", { expired, reenqueued: lost.length, orphans, placed, hosts: fleet.length, webhooks, deletedJobs: retained.jobs, evictedInputs: evicted });
+  return { expired, reenqueued: lost.length, orphans, placed, webhooks, deletedJobs: retained.jobs, deletedObjects: retained.objects, evictedInputs: evicted };
 }

@@ -10,8 +10,11 @@ export type PlannedOutput =
 const isFile = (v: unknown): v is HistoryFile =>
   !!v && typeof v === "object" && typeof (v as HistoryFile).filename === "string" && (v as HistoryFile).filename.length > 0;
 
-/** Every output of a finished prompt, files and inline text, with a unique safe name each. Pure. */
-export function planOutputs(entry: HistoryEntry): PlannedOutput[] {
+/**
+ * Every output of a finished prompt, files and inline text, with a unique safe name each. Pure.
+ * `includePreviews` also keeps temp-type files (PreviewImage and other previews).
+ */
+export function planOutputs(entry: HistoryEntry, opts: { includePreviews?: boolean } = {}): PlannedOutput[] {
   const taken = new Set<string>();
   const out: PlannedOutput[] = [];
   for (const [node, ui] of Object.entries(entry.outputs ?? {})) {
@@ -24,8 +27,8 @@ export function planOutputs(entry: HistoryEntry): PlannedOutput[] {
           const name = uniqueName(`text_${node}_${i + 1}.txt`, taken);
           taken.add(name);
           out.push({ kind: "text", node, name, text: item });
-        } else if (isFile(item) && item.type === "output") {
-          // temp (PreviewImage) and input entries are not results of the job.
+        } else if (isFile(item) && (item.type === "output" || (opts.includePreviews === true && item.type === "temp"))) {
+          // temp (PreviewImage) entries are not results of the job unless asked for; input entries never are.
           const name = uniqueName(safeOutputName(item.filename, item.subfolder), taken);
           taken.add(name);
           out.push({ kind: "file", node, historyKey, file: { filename: item.filename, subfolder: item.subfolder ?? "", type: item.type ?? "output" }, name, animated });

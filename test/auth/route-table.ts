@@ -22,6 +22,8 @@ export type RouteRow = {
 
 const NO_HOST = "no-such-host";
 const NO_UUID = "00000000-0000-4000-8000-000000000000";
+/** A 1×1 PNG. */
+export const TINY_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 export const ROUTES: RouteRow[] = [
   { name: "GET /openapi.json", template: "*", method: "GET", path: () => "/openapi.json", access: "public", user: 200, admin: 200 },
@@ -31,6 +33,9 @@ export const ROUTES: RouteRow[] = [
   { name: "GET /jobs", template: "/jobs", method: "GET", path: () => "/jobs", access: "user", user: 200, admin: 200 },
   { name: "GET /jobs/:id", template: "/jobs/{id}", method: "GET", path: (f) => `/jobs/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
   { name: "POST /jobs/:id/cancel", template: "/jobs/{id}/cancel", method: "POST", path: (f) => `/jobs/${f.ownQueuedJobId}/cancel`, access: "user", user: 200, admin: 200 },
+  { name: "DELETE /jobs/:id", template: "/jobs/{id}", method: "DELETE", path: () => `/jobs/${NO_UUID}`, access: "user", user: 404, admin: 404 },
+  { name: "POST /uploads", template: "/uploads", method: "POST", path: () => "/uploads", body: () => ({ name: "dot.png", image: TINY_PNG_BASE64 }), access: "user", user: 201, admin: 201 },
+  { name: "GET /capabilities", template: "/capabilities", method: "GET", path: () => "/capabilities", access: "user", user: 200, admin: 200 },
   { name: "GET /jobs/:id/outputs/:name", template: "/jobs/{id}/outputs/{name}", method: "GET", path: (f) => `/jobs/${f.ownJobId}/outputs/caption.txt`, access: "user", user: 200, admin: 200 },
   { name: "GET /webhooks/deliveries", template: "/webhooks/deliveries", method: "GET", path: () => "/webhooks/deliveries", access: "user", user: 200, admin: 200 },
   { name: "GET /webhooks/deliveries/:id", template: "/webhooks/deliveries/{id}", method: "GET", path: (f) => `/webhooks/deliveries/${f.ownDeliveryId}`, access: "user", user: 200, admin: 200 },

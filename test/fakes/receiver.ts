@@ -3,13 +3,14 @@
 // Tests inside workerd reach it through the launcher (POST /receivers), like the fake ComfyUI.
 //
 //   POST /__receiver/script {path, responses: [{status, delayMs?, headers?, body?}], fallback?}
-//        the requests to `path` get these answers in order, then `fallback` (default 200 "ok")
+//        the requests to `path` get these answers in order, then `fallback` (default 200 "ok");
+//        `bodyBase64` instead of `body` answers with those raw bytes (an image to serve as a URL input)
 //   GET  /__receiver/requests?path=…   → [{at, method, path, headers, body}] (body is the raw text)
 //
 // Each test uses its own path, so one receiver serves a whole test file.
 import http from "node:http";
 
-type Answer = { status: number; delayMs?: number; headers?: Record<string, string>; body?: string };
+type Answer = { status: number; delayMs?: number; headers?: Record<string, string>; body?: string; bodyBase64?: string };
 type Recorded = { at: number; method: string; path: string; headers: Record<string, string>; body: string };
 
 const scripts = new Map<string, { responses: Answer[]; fallback: Answer }>();
@@ -43,7 +44,7 @@ const server = http.createServer(async (req, res) => {
   if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
   if (res.destroyed) return;
   res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
-  res.end(answer.body ?? "");
+  res.end(answer.bodyBase64 !== undefined ? Buffer.from(answer.bodyBase64, "base64") : (answer.body ?? ""));
 });
 
 server.listen(0, "127.0.0.1", () => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 
-export type Answer = { status: number; delayMs?: number; headers?: Record<string, string>; body?: string };
+export type Answer = { status: number; delayMs?: number; headers?: Record<string, string>; body?: string; bodyBase64?: string };
 export type Received = { at: number; method: string; path: string; headers: Record<string, string>; body: string };
 
 /**

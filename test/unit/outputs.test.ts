@@ -40,3 +40,20 @@ describe("kindOf", () => {
     expect(kindOf(key, name, animated)).toBe(want);
   });
 });
+
+describe("planOutputs with includePreviews", () => {
+  const entry = {
+    outputs: {
+      "9": { images: [{ filename: "ComfyUI_00001_.png", subfolder: "", type: "output" }] },
+      "12": { images: [{ filename: "ComfyUI_temp_abcde_00001_.png", subfolder: "", type: "temp" }] },
+      "13": { images: [{ filename: "in.png", subfolder: "", type: "input" }] },
+    },
+  };
+  it.each([
+    { includePreviews: undefined, want: ["9"] },
+    { includePreviews: false, want: ["9"] },
+    { includePreviews: true, want: ["9", "12"] },
+  ])("includePreviews=$includePreviews keeps the outputs of nodes $want (never input files)", ({ includePreviews, want }) => {
+    expect(planOutputs(entry, includePreviews === undefined ? {} : { includePreviews }).map((o) => o.node)).toEqual(want);
+  });
+});

@@ -46,7 +46,7 @@ export const hostRoutes = new Hono<AppEnv>()
     const row = {
       id: newId(), name: body.name, url: body.url.replace(/\/+$/, ""), headersJson: JSON.stringify(body.headers ?? {}),
       slots: body.slots ?? c.get("config").DEFAULT_HOST_SLOTS, state: "online" as const, lastError: null,
-      lastSeenAtMs: null, lastAssignedAtMs: 0, createdAtMs: Date.now(),
+      lastSeenAtMs: null, lastAssignedAtMs: 0, createdAtMs: Date.now(), modelsJson: null, modelsAtMs: null,
     };
     try {
       await d.insert(hosts).values(row);

@@ -21,6 +21,10 @@ import { assertCallbackUrl } from "../../webhooks/callback";
 import { wakeTerminal } from "../../webhooks/enqueue";
 import { webhookSettings } from "../../webhooks/settings";
 import type { Context } from "hono";
+import { encryptSecret } from "../../jobs/secret";
+import { deleteFinishedJobs } from "../../jobs/retention";
+import { inputPolicy } from "../../storage/input-policy";
+import { signingSecret } from "../../storage/signed-url";
 
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/);
 
@@ -91,6 +95,8 @@ export const jobRoutes = new Hono<AppEnv>()
       limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
       pending: { owner: who.pendingLimit ?? c.get("config").PENDING_LIMIT, global: c.get("config").GLOBAL_PENDING_LIMIT },
       origin: new URL(c.req.url).origin,
+      inputs: { bucket: c.env.OUTPUTS, policy: inputPolicy(c.get("config")) },
+      seal: async (jobId, plaintext) => encryptSecret(await signingSecret(c.get("db"), c.env.DB, c.get("config").SIGNING_SECRET), jobId, plaintext),
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     // The queue message is the durable path; placing now as well saves its delivery latency.
@@ -140,6 +146,15 @@ export const jobRoutes = new Hono<AppEnv>()
       throw new ApiError("CONFLICT", `Job already ${after.status}; only queued or running jobs can be canceled`);
     }
     return c.json(await view(c, after), after.status === "canceling" ? 202 : 200);
+  })
+  .delete("/jobs/:id", async (c) => {
+    const row = await visibleJob(c, c.req.param("id"));
+    if (!isTerminal(row.status as JobStatus)) {
+      throw new ApiError("CONFLICT", `Job is ${row.status}; only finished jobs can be deleted (cancel it first)`);
+    }
+    await deleteFinishedJobs(c.get("db"), c.env.OUTPUTS, [row.id]);
+    log.info("job.deleted", { jobId: row.id, by: c.get("principal").id });
+    return c.body(null, 204);
   })
   .get("/jobs/:id/outputs/:name", async (c) => {
     const row = await visibleJob(c, c.req.param("id"));

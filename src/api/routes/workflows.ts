@@ -7,9 +7,10 @@ import type { AppEnv } from "../context";
 import { Id } from "../schemas/common";
 import { CreateWorkflow } from "../schemas/workflow";
 import { jsonBody, param } from "../validate";
+import { TEMPLATE_IDS } from "../../workflows/templates";
 
-const view = (w: WorkflowRow) => ({
-  id: w.id, name: w.name, description: w.description, version: w.version,
+export const view = (w: WorkflowRow) => ({
+  id: w.id, name: w.name, description: w.description, version: w.version, builtin: TEMPLATE_IDS.has(w.id),
   graph: JSON.parse(w.graphJson) as Record<string, unknown>, inputs: JSON.parse(w.inputsJson) as Record<string, unknown>,
   createdAt: new Date(w.createdAtMs).toISOString(), updatedAt: new Date(w.updatedAtMs).toISOString(),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { JOB_STATUSES } from "../../jobs/states";
 import { OPTIONAL_EVENTS } from "../../webhooks/events";
-import { Id, Metadata } from "./common";
+import { Id, Metadata, Uuid } from "./common";
 
 /** A ComfyUI API-format graph: node id → { class_type, inputs }. Links are [node id, output slot]. */
 export const GraphNode = z.looseObject({
@@ -17,11 +17,23 @@ export const Graph = z
 
 export const InputValue = z.union([z.string().max(100_000), z.number(), z.boolean(), z.null()]);
 
+/** One input file: the `name` the graph's LoadImage refers to, and where its bytes come from. */
+export const InputImage = z
+  .strictObject({
+    name: z.string().min(1).max(255).regex(/^[^\x00-\x1f\x7f]+$/, "no control characters").describe("The file name the graph (LoadImage) refers to"),
+    image: z.string().min(1).max(100 * 1024 * 1024).optional().describe("Base64 bytes (optionally a data: URI), or an https URL fetched once and cached"),
+    upload: Uuid.optional().describe("The id of a file put with POST /uploads"),
+  })
+  .refine((v) => (v.image === undefined) !== (v.upload === undefined), "give exactly one of image or upload");
+
 export const SubmitJob = z
   .strictObject({
     workflow: Graph.optional().describe("A raw ComfyUI API-format graph; give this or workflowId"),
     workflowId: Id.optional().describe("The id of a stored workflow; give this or workflow"),
     inputs: z.record(z.string().max(128), InputValue).optional().describe("Named inputs of the stored workflow"),
+    version: z.int().min(1).optional().describe("Pin a version of the stored workflow; the latest when absent"),
+    images: z.array(InputImage).max(16).optional().describe("Input files uploaded to the host before the prompt runs (every attempt)"),
+    comfyOrgApiKey: z.string().min(1).max(1024).optional().describe("Comfy.org API key for API nodes, instead of COMFY_ORG_API_KEY; stored encrypted, never returned"),
     priority: z.int().min(-100).max(100).default(0).describe("Higher runs first; ties run oldest first"),
     timeoutMs: z.int().min(1000).max(24 * 3_600_000).optional().describe("Per-job deadline; bounded by COMFYUI_TIMEOUT_MS"),
     metadata: Metadata.optional(),
@@ -36,6 +48,12 @@ export const SubmitJob = z
     }
     if ((v.workflow === undefined) === (v.workflowId === undefined)) {
       ctx.addIssue({ code: "custom", path: ["workflow"], message: "give exactly one of workflow or workflowId" });
+    }
+    if (v.version !== undefined && v.workflowId === undefined) {
+      ctx.addIssue({ code: "custom", path: ["version"], message: "version goes with workflowId" });
+    }
+    if (v.images && new Set(v.images.map((i) => i.name)).size !== v.images.length) {
+      ctx.addIssue({ code: "custom", path: ["images"], message: "image names must be unique" });
     }
     if (v.inputs !== undefined && v.workflowId === undefined) {
       ctx.addIssue({ code: "custom", path: ["inputs"], message: "inputs go with workflowId" });

@@ -81,6 +81,7 @@ const postPrompt: Handler = async (s, req, res) => {
   for (const k of SENSITIVE) {
     if (extra.has(k)) {
       sensitive.set(k, extra.get(k)!);
+      s.stats.sensitiveReceived.push({ prompt_id: promptId, key: k, sha256: crypto.createHash("sha256").update(String(extra.get(k))).digest("hex") });
       extra.delete(k);
     }
   }

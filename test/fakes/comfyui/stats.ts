@@ -11,6 +11,8 @@ export interface Stats {
   frees: { at: number; unload_models: boolean; free_memory: boolean }[];
   wsConnections: { at: number; clientId: string; sid: string; closedAt: number | null }[];
   requests: { at: number; method: string; path: string; status: number }[];
+  /** Comfy.org credentials that arrived in extra_data (stripped from history and /queue, as ComfyUI does): the key's name and a SHA-256 of its value, never the value. */
+  sensitiveReceived: { prompt_id: string; key: string; sha256: string }[];
 }
 
 export const MAX_REQUEST_LOG = 5000;
@@ -26,5 +28,6 @@ export function emptyStats(): Stats {
     frees: [],
     wsConnections: [],
     requests: [],
+    sensitiveReceived: [],
   };
 }

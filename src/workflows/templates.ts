@@ -1,0 +1,71 @@
+/**
+ * Built-in workflows, as Comfy Router ships them: SD 1.5, SDXL and Flux text-to-image. Migration
+ * 0004 seeds them (INSERT OR IGNORE, so an admin's edits survive), made from this file by
+ * `node scripts/templates-sql.ts`; test/integration/templates.test.ts keeps the two equal.
+ *
+ * SD 1.5 image-to-image is not shipped yet: it needs VAEEncode, which the project's fake ComfyUI
+ * does not implement, so it could not be tested end to end.
+ */
+type Input = Record<string, unknown>;
+export type Template = { id: string; name: string; description: string; graph: Record<string, { class_type: string; inputs: Record<string, unknown> }>; inputs: Record<string, Input> };
+
+export const SAMPLERS = ["euler", "euler_ancestral", "heun", "dpm_2", "dpm_2_ancestral", "lms", "dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m", "dpmpp_2m_sde", "ddim", "uni_pc"];
+export const SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta"];
+
+function txt2img(o: { id: string; name: string; description: string; ckpt: string; size: number; steps: number; cfg: number; sampler: string; scheduler: string }): Template {
+  return {
+    id: o.id,
+    name: o.name,
+    description: o.description,
+    graph: {
+      "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: o.ckpt } },
+      "5": { class_type: "EmptyLatentImage", inputs: { width: o.size, height: o.size, batch_size: 1 } },
+      "6": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
+      "7": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
+      "3": {
+        class_type: "KSampler",
+        inputs: { seed: 0, steps: o.steps, cfg: o.cfg, sampler_name: o.sampler, scheduler: o.scheduler, denoise: 1, model: ["4", 0], positive: ["6", 0], negative: ["7", 0], latent_image: ["5", 0] },
+      },
+      "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
+      "9": { class_type: "SaveImage", inputs: { filename_prefix: o.id, images: ["8", 0] } },
+    },
+    inputs: {
+      prompt: { type: "string", target: "6.inputs.text", required: true, maxLength: 10000, description: "What to draw" },
+      negative_prompt: { type: "string", target: "7.inputs.text", required: false, default: "", maxLength: 10000, description: "What to keep out of the image" },
+      width: { type: "int", target: "5.inputs.width", required: false, default: o.size, min: 64, max: "MAX_IMAGE_SIZE", step: 8 },
+      height: { type: "int", target: "5.inputs.height", required: false, default: o.size, min: 64, max: "MAX_IMAGE_SIZE", step: 8 },
+      batch_size: { type: "int", target: "5.inputs.batch_size", required: false, default: 1, min: 1, max: "MAX_BATCH_SIZE" },
+      seed: { type: "int", target: "3.inputs.seed", required: false, default: 0, min: 0, max: Number.MAX_SAFE_INTEGER },
+      steps: { type: "int", target: "3.inputs.steps", required: false, default: o.steps, min: 1, max: 150 },
+      cfg: { type: "float", target: "3.inputs.cfg", required: false, default: o.cfg, min: 0, max: 30 },
+      sampler_name: { type: "string", target: "3.inputs.sampler_name", required: false, default: o.sampler, enum: SAMPLERS },
+      scheduler: { type: "string", target: "3.inputs.scheduler", required: false, default: o.scheduler, enum: SCHEDULERS },
+      checkpoint: { type: "string", target: "4.inputs.ckpt_name", required: false, default: o.ckpt, maxLength: 255, description: "A checkpoint file on the host (GET /capabilities lists them)" },
+    },
+  };
+}
+
+export const TEMPLATES: Template[] = [
+  txt2img({ id: "sd15", name: "Stable Diffusion 1.5 text-to-image", description: "SD 1.5 checkpoint, 512×512 by default", ckpt: "sd15.safetensors", size: 512, steps: 20, cfg: 7, sampler: "euler", scheduler: "normal" }),
+  txt2img({ id: "sdxl", name: "SDXL text-to-image", description: "SDXL base checkpoint, 1024×1024 by default", ckpt: "sdxl_base.safetensors", size: 1024, steps: 25, cfg: 7, sampler: "dpmpp_2m", scheduler: "karras" }),
+  txt2img({ id: "flux", name: "Flux.1 dev text-to-image", description: "Flux.1 dev all-in-one checkpoint, 1024×1024 by default, cfg 1", ckpt: "flux1-dev.safetensors", size: 1024, steps: 20, cfg: 1, sampler: "euler", scheduler: "simple" }),
+];
+
+export const TEMPLATE_IDS: ReadonlySet<string> = new Set(TEMPLATES.map((t) => t.id));
+
+/** The seeding SQL of migration 0004: version 1 of each template, never overwriting an existing row. */
+export function templatesSql(createdAtMs = 0): string {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  const lines = ["-- Built-in workflows (src/workflows/templates.ts; regenerate with `node scripts/templates-sql.ts`)."];
+  for (const t of TEMPLATES) {
+    const graph = q(JSON.stringify(t.graph));
+    const inputs = q(JSON.stringify(t.inputs));
+    lines.push(
+      `INSERT OR IGNORE INTO \`workflows\` (\`id\`, \`name\`, \`description\`, \`version\`, \`graph_json\`, \`inputs_json\`, \`created_at_ms\`, \`updated_at_ms\`) VALUES (${q(t.id)}, ${q(t.name)}, ${q(t.description)}, 1, ${graph}, ${inputs}, ${createdAtMs}, ${createdAtMs});`,
+      "--> statement-breakpoint",
+      `INSERT OR IGNORE INTO \`workflow_versions\` (\`workflow_id\`, \`version\`, \`graph_json\`, \`inputs_json\`, \`created_at_ms\`) VALUES (${q(t.id)}, 1, ${graph}, ${inputs}, ${createdAtMs});`,
+      "--> statement-breakpoint",
+    );
+  }
+  return lines.slice(0, -1).join("\n") + "\n";
+}
