@@ -422,7 +422,8 @@ export class HostCore {
     }
     const stored: StoredOutput[] = [];
     try {
-      for (const o of planOutputs(entry)) {
+      const job = await this.#db.select({ includePreviews: jobs.includePreviews }).from(jobs).where(eq(jobs.id, a.jobId)).get();
+      for (const o of planOutputs(entry, { includePreviews: job?.includePreviews === true })) {
         stored.push(o.kind === "text" ? textOutput(o) : await copyOutput(client, this.#env.OUTPUTS, a.jobId, o));
       }
     } catch (e) {

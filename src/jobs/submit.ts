@@ -101,7 +101,7 @@ export async function submitJob(
     webhookJson: body.callbackUrl && opts.origin ? initialState(opts.origin) : null,
     inputFilesJson: inputFiles.length ? JSON.stringify(inputFiles) : null,
     comfyKeyEnc: body.comfyOrgApiKey ? await opts.seal!(id, body.comfyOrgApiKey) : null,
-    includePreviews: false,
+    includePreviews: body.includePreviews ?? false,
   };
   // The pending limits are a condition of the INSERT itself, and the idempotency record is written
   // only with its job, in the same batch: over a limit, nothing at all is written.

@@ -64,6 +64,19 @@ describe("a job from HTTP to R2", () => {
     expect((await call("GET", `/jobs/${id}?wait=soon`)).status).toBe(400);
   });
 
+  it("skips preview (temp) images unless the job asks for them with includePreviews", async () => {
+    const workflow = (seed: number) => ({
+      "1": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1, color: seed } },
+      "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "gw" } },
+      "3": { class_type: "PreviewImage", inputs: { images: ["1", 0] } },
+    });
+    const plain = await waitForTerminal((await call("POST", "/jobs", { workflow: workflow(0x2468) })).json.id);
+    expect(plain.outputs.map((o: { node: string }) => o.node)).toEqual(["2"]);
+    const withPreviews = await waitForTerminal((await call("POST", "/jobs", { workflow: workflow(0x1357), includePreviews: true })).json.id);
+    expect(withPreviews.outputs.map((o: { node: string }) => o.node).sort()).toEqual(["2", "3"]);
+    expect((await download(withPreviews.id, withPreviews.outputs.find((o: { node: string }) => o.node === "3").name)).status).toBe(200);
+  });
+
   it("serves a byte range of an output with 206", async () => {
     const job = await waitForTerminal((await call("POST", "/jobs", { workflow: tinyGraph(7) })).json.id);
     const out = job.outputs[0];

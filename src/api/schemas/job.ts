@@ -36,6 +36,7 @@ export const SubmitJob = z
     comfyOrgApiKey: z.string().min(1).max(1024).optional().describe("Comfy.org API key for API nodes, instead of COMFY_ORG_API_KEY; stored encrypted, never returned"),
     priority: z.int().min(-100).max(100).default(0).describe("Higher runs first; ties run oldest first"),
     timeoutMs: z.int().min(1000).max(24 * 3_600_000).optional().describe("Per-job deadline; bounded by COMFYUI_TIMEOUT_MS"),
+    includePreviews: z.boolean().optional().describe("Also keep temp-type outputs (PreviewImage and other previews); off by default"),
     metadata: Metadata.optional(),
     callbackUrl: z.string().min(1).max(2048).optional()
       .describe("An https URL that receives the job (signed, see docs/webhooks.md) when it ends; its host must be public and in WEBHOOK_ALLOWED_DOMAINS when that is set"),
