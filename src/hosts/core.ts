@@ -25,6 +25,8 @@ const INTERRUPT_GRACE_MS = 10_000;
 const FAILURES_BEFORE_OFFLINE = 3;
 /** Submits of one attempt that may fail in transit before the job is given to another host. */
 const MAX_SUBMIT_DEFERRALS = 5;
+/** How long a host remembers attempts it finished, against late duplicate dispatches. */
+const SETTLED_KEPT_MS = 24 * 3_600_000;
 
 const unreachable = (e: unknown): Failure => ({
   code: "COMFYUI_UNREACHABLE",
@@ -76,10 +78,14 @@ export class HostCore {
   /** RPC: take a claimed job. A second dispatch of the same attempt is a no-op. */
   async dispatch(p: Placement): Promise<void> {
     this.#store.setMeta("host", p.host);
-    // A late or duplicated dispatch of an attempt that has since finished or moved must run nothing.
-    const job = await this.#db.select({ status: jobs.status, attemptId: jobs.attemptId }).from(jobs).where(eq(jobs.id, p.jobId)).get();
-    if (!job || job.attemptId !== p.attemptId || job.status !== "running") {
-      log.info("host.dispatch_ignored", { jobId: p.jobId, attemptId: p.attemptId, status: job?.status });
+    // A late or duplicated dispatch of an attempt this host already finished, or of a job canceled
+    // before its dispatch arrived, must run nothing. (Every D1 write is fenced by attempt id besides.)
+    if (this.#store.isSettled(p.attemptId)) {
+      log.info("host.dispatch_ignored", { jobId: p.jobId, attemptId: p.attemptId });
+      return;
+    }
+    if (this.#store.isSettled(`job:${p.jobId}`)) {
+      if (await markCanceled(this.#db, p.jobId, p.attemptId, Date.now())) await wakeTerminal(this.#env, p.jobId);
       return;
     }
     const now = Date.now();
@@ -99,7 +105,13 @@ export class HostCore {
   async cancel(jobId: string): Promise<void> {
     const host = this.#host;
     const attempt = this.#store.byJob(jobId);
-    if (!host || !attempt) return;
+    if (!host) return;
+    if (!attempt) {
+      // The cancel overtook the dispatch: remember it, so the dispatch ends the job canceled instead
+      // of running it (and if no dispatch ever comes, the sweep does).
+      this.#store.markSettled(`job:${jobId}`, Date.now());
+      return;
+    }
     this.#store.update(attempt.attemptId, { state: "canceling" });
     const client = this.#client(host);
     try {
@@ -150,6 +162,7 @@ export class HostCore {
       await this.#rearm();
       return;
     }
+    this.#store.pruneSettled(now - SETTLED_KEPT_MS);
     await this.#ensureSocket(host);
     for (const a of this.#store.all()) {
       if (now >= a.deadlineMs) await this.#timeout(host, a, now);
@@ -291,6 +304,7 @@ export class HostCore {
   /** The attempt leaves this host: forget it, record the outcome in D1, then wake whoever waits on the job. */
   async #settle(a: Inflight, record: () => Promise<unknown>) {
     this.#store.remove(a.attemptId);
+    this.#store.markSettled(a.attemptId, Date.now());
     this.#lastProgressWrite.delete(a.attemptId);
     this.#lastProgressEvent.delete(a.attemptId);
     try {

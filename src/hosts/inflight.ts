@@ -32,6 +32,18 @@ export class InflightStore {
       state TEXT NOT NULL, dispatched_at_ms INTEGER NOT NULL, started_at_ms INTEGER,
       deadline_ms INTEGER NOT NULL, last_event_at_ms INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS settled (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)`);
+  }
+
+  /** Attempts (and canceled jobs, as `job:<id>`) this host is done with. */
+  markSettled(id: string, atMs: number) {
+    this.sql.exec(`INSERT OR REPLACE INTO settled VALUES (?, ?)`, id, atMs);
+  }
+  isSettled(id: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM settled WHERE id = ?`, id).toArray().length > 0;
+  }
+  pruneSettled(beforeMs: number) {
+    this.sql.exec(`DELETE FROM settled WHERE at_ms < ?`, beforeMs);
   }
 
   all(): Inflight[] {

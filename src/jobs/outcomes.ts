@@ -27,6 +27,7 @@ export async function writeProgress(d: Db, jobId: string, attemptId: string, p: 
   await d.update(jobs).set({ progressJson: JSON.stringify(p), updatedAtMs: nowMs }).where(fence(jobId, attemptId)).run();
 }
 
+/** One statement besides the outbox: queue time and the final progress are computed from the row itself. */
 export async function succeed(
   d: Db,
   jobId: string,
@@ -35,8 +36,7 @@ export async function succeed(
   timing: { startedAtMs: number | null; executionMs: number | null },
   nowMs: number,
 ) {
-  const row = await d.select({ createdAtMs: jobs.createdAtMs, progressJson: jobs.progressJson }).from(jobs).where(eq(jobs.id, jobId)).get();
-  const prev = row?.progressJson ? (JSON.parse(row.progressJson) as Progress) : null;
+  const max = sql`coalesce(json_extract(${jobs.progressJson}, '$.max'), 1)`;
   return transition(d, jobId, "succeeded", {
     nowMs,
     attemptId,
@@ -44,8 +44,10 @@ export async function succeed(
       outputsJson: JSON.stringify(outputs),
       completedAtMs: nowMs,
       executionMs: timing.executionMs,
-      ...(timing.startedAtMs !== null && row ? { startedAtMs: timing.startedAtMs, queueMs: Math.max(0, timing.startedAtMs - row.createdAtMs) } : {}),
-      progressJson: JSON.stringify({ node: prev?.node ?? null, value: prev?.max ?? 1, max: prev?.max ?? 1, percent: 100 }),
+      ...(timing.startedAtMs !== null
+        ? { startedAtMs: timing.startedAtMs, queueMs: sql`max(0, ${timing.startedAtMs} - ${jobs.createdAtMs})` }
+        : {}),
+      progressJson: sql`json_object('node', json_extract(${jobs.progressJson}, '$.node'), 'value', ${max}, 'max', ${max}, 'percent', 100)`,
       errorJson: null,
     },
   });

@@ -58,12 +58,12 @@ async function replay(d: Db, owner: string, key: string, requestHash: string): P
 }
 
 /**
- * Writes the job (and its idempotency record) in one batch, then sends the wake-up message. A lost
- * message loses nothing: the row is the truth and the sweep re-enqueues it.
+ * Writes the job (and its idempotency record) in one batch. The caller then wakes placement (the
+ * queue message and a direct attempt); a lost wake-up loses nothing: the row is the truth and the
+ * sweep re-enqueues it.
  */
 export async function submitJob(
   d: Db,
-  queue: Queue,
   who: Principal,
   body: SubmitJob,
   opts: {
@@ -126,7 +126,6 @@ export async function submitJob(
     if (prior) return { job: prior, replayed: true };
     throw await queueFullError(d.$client, who.id, pending);
   }
-  await queue.send({ jobId: row.id }).catch((e) => log.warn("queue.send_failed", { jobId: row.id, error: String(e) }));
   log.info("job.submitted", { jobId: row.id, owner: who.id, workflowId });
   return { job: row, replayed: false };
 }

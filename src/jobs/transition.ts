@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { type SQL, and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { jobs, type JobRow } from "../db/schema";
 import { log } from "../lib/log";
@@ -6,7 +6,8 @@ import { isTerminalEvent } from "../webhooks/events";
 import { terminalOutbox } from "../webhooks/outbox";
 import { allowedFrom, type JobStatus } from "./states";
 
-type JobPatch = Partial<Omit<JobRow, "id" | "status" | "updatedAtMs">>;
+/** Columns to set with the move: values, or SQL computed from the row itself. */
+type JobPatch = { [K in keyof Omit<JobRow, "id" | "status" | "updatedAtMs">]?: JobRow[K] | SQL };
 
 /**
  * Moves a job with one conditional UPDATE, checked against the transition table and, when given,

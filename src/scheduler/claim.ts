@@ -13,7 +13,7 @@ export async function claimNext(
   nowMs: number,
 ): Promise<Claimed | null> {
   const attemptId = newId();
-  const row = await d1
+  const claim = d1
     .prepare(
       `UPDATE jobs
          SET status = 'running', attempt_id = ?1, attempts = attempts + 1, host_id = ?2, host_name = ?3,
@@ -23,8 +23,11 @@ export async function claimNext(
          AND (SELECT count(*) FROM jobs WHERE host_id = ?2 AND status IN ('running', 'canceling')) < ?5
        RETURNING id, attempts, graph_json, timeout_ms`,
     )
-    .bind(attemptId, host.id, host.name, nowMs, host.slots)
-    .first<{ id: string; attempts: number; graph_json: string; timeout_ms: number | null }>();
+    .bind(attemptId, host.id, host.name, nowMs, host.slots);
+  // In the same round trip: the host was just used, for least-recently-used placement.
+  const touch = d1.prepare(`UPDATE hosts SET last_assigned_at_ms = ?2 WHERE id = ?1`).bind(host.id, nowMs);
+  const [claimed] = await d1.batch<{ id: string; attempts: number; graph_json: string; timeout_ms: number | null }>([claim, touch]);
+  const row = claimed?.results[0];
   if (!row) return null;
   return { jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms };
 }

@@ -56,7 +56,6 @@ export async function placeQueued(env: Env, nowMs = Date.now(), maxClaims = 50):
     if (!host) return placed;
     const claimed = await claimNext(env.DB, host, nowMs);
     if (!claimed) return placed;
-    await db(env.DB).update(hosts).set({ lastAssignedAtMs: Date.now() }).where(eq(hosts.id, host.id)).run();
     if (await dispatch(env, { ...claimed, host: hostTarget(host) })) placed++;
     else return placed;
   }

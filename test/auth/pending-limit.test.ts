@@ -66,7 +66,7 @@ describe("pending limits", () => {
     const global = before + 4;
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        submitJob(d, env.JOBS, { id: `global-${i}-${crypto.randomUUID()}`, role: "user", via: "jwt" }, { workflow: tinyGraph(i), priority: 0 }, {
+        submitJob(d, { id: `global-${i}-${crypto.randomUUID()}`, role: "user", via: "jwt" }, { workflow: tinyGraph(i), priority: 0 }, {
           nowMs: Date.now(), limits: { maxImageSize: 2048, maxBatchSize: 8 }, pending: { owner: 100, global },
         }).then(() => "accepted", (e: unknown) => (e instanceof ApiError ? `${e.code}:${(e.more.details as { scope: string }).scope}` : String(e))),
       ),

@@ -89,7 +89,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c, SubmitJob);
     assertCallbackUrl(body.callbackUrl, webhookSettings(c.get("config")).callbacks);
     const who = c.get("principal");
-    const { job, replayed } = await submitJob(c.get("db"), c.env.JOBS, who, body, {
+    const { job, replayed } = await submitJob(c.get("db"), who, body, {
       idempotencyKey: key?.data,
       nowMs: Date.now(),
       limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
@@ -100,7 +100,14 @@ export const jobRoutes = new Hono<AppEnv>()
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     // The queue message is the durable path; placing now as well saves its delivery latency.
-    else c.executionCtx.waitUntil(placeSoon(c.env).catch((e: unknown) => log.warn("job.place_now_failed", errorFields(e))));
+    else {
+      c.executionCtx.waitUntil(
+        Promise.all([
+          c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })),
+          placeSoon(c.env).catch((e: unknown) => log.warn("job.place_now_failed", errorFields(e))),
+        ]),
+      );
+    }
     return c.json(await view(c, job), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../../helpers/fake";
 import { call, slowGraph, submit, waitForTerminal } from "../../helpers/gateway";
 import { placeQueued } from "../../../src/scheduler/place";
+import { claimNext } from "../../../src/scheduler/claim";
 
 let f: Fake | undefined;
 afterAll(() => f?.close());
@@ -43,5 +44,29 @@ describe("the queue delivers a message twice", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await call("GET", `/jobs/${job.id}`)).json.status).toBe("succeeded");
     expect((await fake.stats()).promptsReceived.length).toBe(before);
+  });
+});
+
+describe("a cancel that overtakes its job's dispatch", () => {
+  it("ends the job canceled when the dispatch arrives, and runs nothing", async () => {
+    for (const h of (await call("GET", "/hosts")).json.items) await call("POST", `/hosts/${h.id}/drain`);
+    const fake = await spawnFake();
+    try {
+      const host = await addHost(fake, 2);
+      await call("POST", `/hosts/${host.id}/drain`);
+      const job = await submit({ workflow: slowGraph(5, 20) });
+      // Claim it for the host by hand, as a placer would, but hold the dispatch back.
+      const claimed = (await claimNext(env.DB, { id: host.id, name: host.name, slots: 2 }, Date.now()))!;
+      expect(claimed.jobId).toBe(job.id);
+      const canceling = await call("POST", `/jobs/${job.id}/cancel`);
+      expect(canceling.json.status).toBe("canceling");
+      await new Promise((r) => setTimeout(r, 200));
+      const stub = env.HOSTS.get(env.HOSTS.idFromName(host.id));
+      await stub.dispatch({ ...claimed, host: { id: host.id, name: host.name, url: fake.url, headers: {}, slots: 2 } });
+      expect((await waitForTerminal(job.id)).status).toBe("canceled");
+      expect((await fake.stats()).promptsReceived).toHaveLength(0);
+    } finally {
+      await fake.close();
+    }
   });
 });
