@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { setLogLevel } from "./lib/log";
 
 /**
  * Secrets and optional settings that wrangler.toml does not declare (they are set with
@@ -43,6 +44,7 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024, 10 * 1024 * 1024),
   DEFAULT_HOST_SLOTS: int(1, 64, 2),
   HOST_TICK_MS: int(100, 60_000, 2_000),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).catch("info"),
   WEBSOCKET_RECONNECT_ATTEMPTS: int(0, 100, 5),
   WEBSOCKET_RECONNECT_DELAY_S: z.coerce.number().min(0).max(300).catch(1),
   MAX_IMAGE_SIZE: int(64, 16384, 2048),
@@ -105,6 +107,7 @@ export function config(env: Env): Config {
   if (!c) {
     c = ConfigSchema.parse(env);
     cache.set(env, c);
+    setLogLevel(c.LOG_LEVEL);
   }
   return c;
 }

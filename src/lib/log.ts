@@ -11,7 +11,16 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+let threshold = RANK.info;
+
+/** From LOG_LEVEL; lines below it are not written. */
+export function setLogLevel(level: Level) {
+  threshold = RANK[level];
+}
+
 function emit(level: Level, event: string, fields: Record<string, unknown> = {}) {
+  if (RANK[level] < threshold) return;
   const line = JSON.stringify({ level, event, ...redact(fields) });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
