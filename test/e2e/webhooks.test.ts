@@ -3,7 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../helpers/fake";
 import { call, slowGraph, tinyGraph, waitFor, waitForTerminal } from "../helpers/gateway";
-import { spawnReceiver, type Hook, type Receiver } from "../helpers/receiver";
+import { delivery, received, settledJob, spawnReceiver, type Hook, type Receiver } from "../helpers/receiver";
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS, WEBHOOK_TIMEOUT_MS } from "../helpers/webhook-config";
 
 let fake: Fake;
@@ -22,21 +22,6 @@ async function runJob(hook: Hook, extra: Record<string, unknown> = {}) {
   expect(r.status, r.text).toBe(202);
   return waitForTerminal(r.json.id);
 }
-
-const received = (hook: Hook, n: number, timeoutMs = 20_000) =>
-  waitFor(async () => {
-    const got = await hook.requests();
-    return got.length >= n ? got : undefined;
-  }, { timeoutMs, everyMs: 50 });
-
-/** The job once its terminal delivery has finished (succeeded or failed). */
-const settledJob = (jobId: string) =>
-  waitFor(async () => {
-    const j = (await call("GET", `/jobs/${jobId}`)).json;
-    return j.webhook?.status === "succeeded" || j.webhook?.status === "failed" ? j : undefined;
-  }, { timeoutMs: 20_000, everyMs: 50 });
-
-const delivery = async (id: string) => (await call("GET", `/webhooks/deliveries/${encodeURIComponent(id)}`)).json;
 
 async function hmacHex(secret: string, body: string) {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { call, waitFor } from "./gateway";
 
 export type Answer = { status: number; delayMs?: number; headers?: Record<string, string>; body?: string; bodyBase64?: string };
 export type Received = { at: number; method: string; path: string; headers: Record<string, string>; body: string };
@@ -29,3 +30,19 @@ export async function spawnReceiver() {
 }
 export type Receiver = Awaited<ReturnType<typeof spawnReceiver>>;
 export type Hook = Awaited<ReturnType<Receiver["hook"]>>;
+
+/** The first `n` requests the receiver got, once it has them. */
+export const received = (hook: Hook, n: number, timeoutMs = 20_000) =>
+  waitFor(async () => {
+    const got = await hook.requests();
+    return got.length >= n ? got : undefined;
+  }, { timeoutMs, everyMs: 50 });
+
+/** The job once its terminal delivery has finished (succeeded or failed). */
+export const settledJob = (jobId: string) =>
+  waitFor(async () => {
+    const j = (await call("GET", `/jobs/${jobId}`)).json;
+    return j.webhook?.status === "succeeded" || j.webhook?.status === "failed" ? j : undefined;
+  }, { timeoutMs: 20_000, everyMs: 50 });
+
+export const delivery = async (id: string) => (await call("GET", `/webhooks/deliveries/${encodeURIComponent(id)}`)).json;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { call, tinyGraph, waitFor } from "../helpers/gateway";
-import { spawnReceiver, type Hook, type Receiver } from "../helpers/receiver";
+import { delivery, received, settledJob, spawnReceiver, type Hook, type Receiver } from "../helpers/receiver";
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_SECRET, WEBHOOK_TIMEOUT_MS } from "../helpers/webhook-config";
 
 /**
@@ -21,21 +21,6 @@ async function runJob(hook: Hook) {
   expect((await call("POST", `/jobs/${r.json.id}/cancel`)).json.status).toBe("canceled");
   return r.json as { id: string };
 }
-
-const received = (hook: Hook, n: number, timeoutMs = 20_000) =>
-  waitFor(async () => {
-    const got = await hook.requests();
-    return got.length >= n ? got : undefined;
-  }, { timeoutMs, everyMs: 50 });
-
-/** The job once its terminal delivery has finished (succeeded or failed). */
-const settledJob = (jobId: string) =>
-  waitFor(async () => {
-    const j = (await call("GET", `/jobs/${jobId}`)).json;
-    return j.webhook?.status === "succeeded" || j.webhook?.status === "failed" ? j : undefined;
-  }, { timeoutMs: 20_000, everyMs: 50 });
-
-const delivery = async (id: string) => (await call("GET", `/webhooks/deliveries/${encodeURIComponent(id)}`)).json;
 
 const gapsOf = (reqs: { at: number }[]) => reqs.slice(1).map((r, i) => r.at - reqs[i]!.at);
 
