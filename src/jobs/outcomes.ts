@@ -87,7 +87,8 @@ export async function requeueOrFail(
       nowMs,
       attemptId,
       from: ["running"],
-      set: { enqueuedAtMs: nowMs, progressJson: null, errorJson: JSON.stringify({ error: f.code, message: f.message, retryable: true }) },
+      // attemptId cleared: whatever the superseded attempt still reports can no longer match the job.
+      set: { attemptId: null, enqueuedAtMs: nowMs, progressJson: null, errorJson: JSON.stringify({ error: f.code, message: f.message, retryable: true }) },
     });
     if (!moved) return "gone";
     await queue.send({ jobId }).catch((e) => log.warn("queue.send_failed", { jobId, error: String(e) }));

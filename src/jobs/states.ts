@@ -3,7 +3,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** The only moves a job can make. `running → queued` is a retry on another host. */
 export const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
-  queued: ["running", "canceled", "expired", "failed"],
+  queued: ["running", "canceled", "expired"],
   running: ["succeeded", "failed", "canceling", "queued"],
   canceling: ["canceled", "succeeded", "failed"],
   succeeded: [],
