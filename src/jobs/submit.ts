@@ -11,6 +11,7 @@ import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { initialState } from "../webhooks/job-state";
 import type { FetchPolicy } from "../storage/inputs";
+import { jobsAheadStatement } from "../scheduler/claim";
 import { fillWorkflow, type FillOptions } from "./fill";
 import { resolveInputFiles } from "./input-files";
 import { checkLimits } from "./limits";
@@ -73,7 +74,7 @@ export async function submitJob(
     /** Encrypts the job's own Comfy.org key for its row; needed only when the body has one. */
     seal?: (jobId: string, plaintext: string) => Promise<string>;
   },
-): Promise<{ job: JobRow; replayed: boolean }> {
+): Promise<{ job: JobRow; replayed: boolean; queuePosition?: number }> {
   const requestHash = await sha256Hex(canonicalJson(body));
   if (opts.idempotencyKey) {
     const prior = await replay(d, who.id, opts.idempotencyKey, requestHash);
@@ -107,11 +108,15 @@ export async function submitJob(
   // only with its job, in the same batch: over a limit, nothing at all is written.
   const pending = opts.pending ?? NO_PENDING_LIMITS;
   let inserted: boolean;
+  let queuePosition: number;
   try {
     const statements = [insertJobUnderLimits(d.$client, row, pending)];
     if (opts.idempotencyKey) statements.push(insertIdempotencyForJob(d.$client, { owner: who.id, key: opts.idempotencyKey, requestHash, jobId: row.id, createdAtMs: opts.nowMs }));
+    // The new job's queue position, in the same round trip.
+    statements.push(jobsAheadStatement(d.$client, row));
     const results = await d.$client.batch(statements);
     inserted = (results[0]?.meta.changes ?? 0) === 1;
+    queuePosition = ((results.at(-1)?.results[0] as { ahead?: number } | undefined)?.ahead ?? 0) + 1;
   } catch (e) {
     // Two submissions with one key raced: the batch that lost wrote nothing; answer with the winner's job.
     if (opts.idempotencyKey && /UNIQUE|constraint/i.test(String((e as Error)?.message ?? e) + String((e as Error)?.cause ?? ""))) {
@@ -127,5 +132,5 @@ export async function submitJob(
     throw await queueFullError(d.$client, who.id, pending);
   }
   log.info("job.submitted", { jobId: row.id, owner: who.id, workflowId });
-  return { job: row, replayed: false };
+  return { job: row, replayed: false, queuePosition };
 }

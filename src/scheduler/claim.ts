@@ -32,13 +32,19 @@ export async function claimNext(
   return { jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms };
 }
 
+/** Counts the queued jobs that will be placed before this one (its live position is that + 1). */
+export function jobsAheadStatement(d1: D1Database, job: { id: string; priority: number; createdAtMs: number }) {
+  return d1
+    .prepare(
+      `SELECT count(*) AS ahead FROM jobs
+        WHERE status = 'queued' AND (priority > ?1 OR (priority = ?1 AND (created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))))`,
+    )
+    .bind(job.priority, job.createdAtMs, job.id);
+}
+
 /** Live position of a queued job: 1 + the queued jobs that will be placed before it. */
 export async function queuePositions(d1: D1Database, jobs: { id: string; priority: number; createdAtMs: number }[]) {
   if (jobs.length === 0) return new Map<string, number>();
-  const stmt = d1.prepare(
-    `SELECT count(*) AS ahead FROM jobs
-      WHERE status = 'queued' AND (priority > ?1 OR (priority = ?1 AND (created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))))`,
-  );
-  const results = await d1.batch<{ ahead: number }>(jobs.map((j) => stmt.bind(j.priority, j.createdAtMs, j.id)));
+  const results = await d1.batch<{ ahead: number }>(jobs.map((j) => jobsAheadStatement(d1, j)));
   return new Map(jobs.map((j, i) => [j.id, (results[i]?.results[0]?.ahead ?? 0) + 1]));
 }

@@ -37,9 +37,9 @@ async function visibleJob(c: Context<AppEnv>, rawId: string | undefined): Promis
   return row;
 }
 
-async function view(c: Context<AppEnv>, row: JobRow) {
-  const positions = row.status === "queued" ? await queuePositions(c.env.DB, [row]) : new Map<string, number>();
-  return toJobView(row, { queuePosition: positions.get(row.id) ?? null, sign: signerFor(c) });
+async function view(c: Context<AppEnv>, row: JobRow, knownPosition?: number) {
+  const position = row.status !== "queued" ? null : (knownPosition ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null);
+  return toJobView(row, { queuePosition: position, sign: signerFor(c) });
 }
 
 /**
@@ -89,7 +89,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c, SubmitJob);
     assertCallbackUrl(body.callbackUrl, webhookSettings(c.get("config")).callbacks);
     const who = c.get("principal");
-    const { job, replayed } = await submitJob(c.get("db"), who, body, {
+    const { job, replayed, queuePosition } = await submitJob(c.get("db"), who, body, {
       idempotencyKey: key?.data,
       nowMs: Date.now(),
       limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
@@ -108,7 +108,7 @@ export const jobRoutes = new Hono<AppEnv>()
         ]),
       );
     }
-    return c.json(await view(c, job), replayed ? 200 : 202);
+    return c.json(await view(c, job, queuePosition), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {
     const q = query(c, ListJobsQuery);
