@@ -465,12 +465,11 @@ export class HostCore {
 
   /** Fills free slots with the next queued jobs, without waiting for a queue message. */
   async #pullNext(host: HostTarget) {
-    const fresh = await this.#db.query.hosts.findFirst({ where: (h, { eq }) => eq(h.id, host.id) });
-    if (!fresh || fresh.state === "offline" || fresh.state === "draining") return;
-    while (this.#store.count() < fresh.slots) {
-      const claimed = await claimNext(this.#env.DB, fresh, Date.now());
+    // The claim itself checks that the host is online and has a free slot.
+    while (this.#store.count() < host.slots) {
+      const claimed = await claimNext(this.#env.DB, host, Date.now());
       if (!claimed) return;
-      await this.dispatch({ ...claimed, host: { ...host, slots: fresh.slots } });
+      await this.dispatch({ ...claimed, host });
     }
   }
 }

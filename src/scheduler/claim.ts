@@ -4,7 +4,7 @@ export type Claimed = { jobId: string; attemptId: string; attempts: number; grap
 
 /**
  * Claims the oldest highest-priority queued job for a host in ONE statement, which also checks
- * that the host still has a free slot. D1 runs statements one at a time, so two placers can never
+ * that the host is online (not draining, offline or removed) and still has a free slot. D1 runs statements one at a time, so two placers can never
  * take the same job nor overfill a host.
  */
 export async function claimNext(
@@ -21,6 +21,7 @@ export async function claimNext(
        WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority DESC, created_at_ms ASC, id ASC LIMIT 1)
          AND status = 'queued'
          AND (SELECT count(*) FROM jobs WHERE host_id = ?2 AND status IN ('running', 'canceling')) < ?5
+         AND (SELECT state FROM hosts WHERE id = ?2) = 'online'
        RETURNING id, attempts, graph_json, timeout_ms`,
     )
     .bind(attemptId, host.id, host.name, nowMs, host.slots);

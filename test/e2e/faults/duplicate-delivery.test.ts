@@ -55,7 +55,8 @@ describe("a cancel that overtakes its job's dispatch", () => {
       const host = await addHost(fake, 2);
       await call("POST", `/hosts/${host.id}/drain`);
       const job = await submit({ workflow: slowGraph(5, 20) });
-      // Claim it for the host by hand, as a placer would, but hold the dispatch back.
+      // Back online without waking any placer, then claim it by hand as a placer would, holding the dispatch back.
+      await env.DB.prepare("UPDATE hosts SET state = 'online' WHERE id = ?").bind(host.id).run();
       const claimed = (await claimNext(env.DB, { id: host.id, name: host.name, slots: 2 }, Date.now()))!;
       expect(claimed.jobId).toBe(job.id);
       const canceling = await call("POST", `/jobs/${job.id}/cancel`);
