@@ -1,5 +1,5 @@
-// Writes migration 0004 (the built-in workflows) from src/workflows/templates.ts.
+// Writes the built-in workflows' seeding migrations (0004, 0005, …) from src/workflows/templates.ts.
 import { writeFileSync } from "node:fs";
-import { templatesSql } from "../src/workflows/templates.ts";
+import { MIGRATIONS, templatesSql } from "../src/workflows/templates.ts";
 
-writeFileSync(new URL("../migrations/0004_builtin_workflows.sql", import.meta.url), templatesSql());
+for (const m of MIGRATIONS) writeFileSync(new URL(`../migrations/${m.name}.sql`, import.meta.url), templatesSql(m.ids));

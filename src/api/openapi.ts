@@ -29,6 +29,8 @@ const ROUTES: Route[] = [
   { method: "post", path: "/jobs/{id}/cancel", summary: "Cancel a job (idempotent)", ok: { status: 200, schema: JobSchema } },
   { method: "delete", path: "/jobs/{id}", summary: "Delete a finished job and its outputs now (409 while it is queued or running)", ok: { status: 204 } },
   { method: "post", path: "/uploads", summary: "Put an input file into storage once (JSON { name, image: base64 }, a raw image body, or multipart `file`); reference it from jobs as images: [{ name, upload: id }]", body: UploadJson, ok: { status: 201, schema: UploadSchema } },
+  { method: "get", path: "/uploads/{id}", summary: "Get an upload's metadata (yours; an admin sees any)", ok: { status: 200, schema: UploadSchema } },
+  { method: "delete", path: "/uploads/{id}", summary: "Delete an upload and its file (409 while a queued or running job uses it)", ok: { status: 204 } },
   { method: "get", path: "/capabilities", summary: "Workflows and their inputs, limits, output kinds, and the models on the fleet's hosts", ok: { status: 200 } },
   { method: "get", path: "/jobs/{id}/outputs/{name}", summary: "Redirect to a signed download URL of one output", ok: { status: 302, description: "Location is a signed, expiring URL" } },
   { method: "get", path: "/webhooks/deliveries", summary: "List webhook deliveries (yours; an admin sees all), newest first", query: ListDeliveriesQuery, ok: { status: 200, schema: DeliveryListSchema } },

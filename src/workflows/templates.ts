@@ -1,10 +1,9 @@
 /**
- * Built-in workflows, as Comfy Router ships them: SD 1.5, SDXL and Flux text-to-image. Migration
- * 0004 seeds them (INSERT OR IGNORE, so an admin's edits survive), made from this file by
- * `node scripts/templates-sql.ts`; test/integration/templates.test.ts keeps the two equal.
- *
- * SD 1.5 image-to-image is not shipped yet: it needs VAEEncode, which the project's fake ComfyUI
- * does not implement, so it could not be tested end to end.
+ * Built-in workflows, as Comfy Router ships them: SD 1.5, SDXL and Flux text-to-image and SD 1.5
+ * image-to-image. Migrations seed them (INSERT OR IGNORE, so an admin's edits survive), made from
+ * this file by `npx node scripts/templates-sql.ts`; test/integration/workflows.test.ts keeps them equal.
+ * MIGRATIONS says which migration seeds which: one already applied is never edited, so a template
+ * added later goes into a new migration.
  */
 type Input = Record<string, unknown>;
 export type Template = { id: string; name: string; description: string; graph: Record<string, { class_type: string; inputs: Record<string, unknown> }>; inputs: Record<string, Input> };
@@ -45,19 +44,62 @@ function txt2img(o: { id: string; name: string; description: string; ckpt: strin
   };
 }
 
+/** SD 1.5 image-to-image: the job's image is encoded (VAEEncode) and re-noised by `denoise`. */
+function img2img(o: { id: string; name: string; description: string; ckpt: string; steps: number; cfg: number; sampler: string; scheduler: string; denoise: number }): Template {
+  return {
+    id: o.id,
+    name: o.name,
+    description: o.description,
+    graph: {
+      "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: o.ckpt } },
+      "10": { class_type: "LoadImage", inputs: { image: "input.png" } },
+      "11": { class_type: "VAEEncode", inputs: { pixels: ["10", 0], vae: ["4", 2] } },
+      "6": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
+      "7": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
+      "3": {
+        class_type: "KSampler",
+        inputs: { seed: 0, steps: o.steps, cfg: o.cfg, sampler_name: o.sampler, scheduler: o.scheduler, denoise: o.denoise, model: ["4", 0], positive: ["6", 0], negative: ["7", 0], latent_image: ["11", 0] },
+      },
+      "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
+      "9": { class_type: "SaveImage", inputs: { filename_prefix: o.id, images: ["8", 0] } },
+    },
+    inputs: {
+      prompt: { type: "string", target: "6.inputs.text", required: true, maxLength: 10000, description: "What to draw" },
+      negative_prompt: { type: "string", target: "7.inputs.text", required: false, default: "", maxLength: 10000, description: "What to keep out of the image" },
+      image: { type: "image", target: "10.inputs.image", required: true, description: "The image to start from; the output has its size" },
+      denoise: { type: "float", target: "3.inputs.denoise", required: false, default: o.denoise, min: 0, max: 1, description: "How much to change the image: 0 keeps it, 1 ignores it" },
+      seed: { type: "int", target: "3.inputs.seed", required: false, default: 0, min: 0, max: Number.MAX_SAFE_INTEGER },
+      steps: { type: "int", target: "3.inputs.steps", required: false, default: o.steps, min: 1, max: 150 },
+      cfg: { type: "float", target: "3.inputs.cfg", required: false, default: o.cfg, min: 0, max: 30 },
+      sampler_name: { type: "string", target: "3.inputs.sampler_name", required: false, default: o.sampler, enum: SAMPLERS },
+      scheduler: { type: "string", target: "3.inputs.scheduler", required: false, default: o.scheduler, enum: SCHEDULERS },
+      checkpoint: { type: "string", target: "4.inputs.ckpt_name", required: false, default: o.ckpt, maxLength: 255, description: "A checkpoint file on the host (GET /capabilities lists them)" },
+    },
+  };
+}
+
 export const TEMPLATES: Template[] = [
   txt2img({ id: "sd15", name: "Stable Diffusion 1.5 text-to-image", description: "SD 1.5 checkpoint, 512×512 by default", ckpt: "sd15.safetensors", size: 512, steps: 20, cfg: 7, sampler: "euler", scheduler: "normal" }),
   txt2img({ id: "sdxl", name: "SDXL text-to-image", description: "SDXL base checkpoint, 1024×1024 by default", ckpt: "sdxl_base.safetensors", size: 1024, steps: 25, cfg: 7, sampler: "dpmpp_2m", scheduler: "karras" }),
   txt2img({ id: "flux", name: "Flux.1 dev text-to-image", description: "Flux.1 dev all-in-one checkpoint, 1024×1024 by default, cfg 1", ckpt: "flux1-dev.safetensors", size: 1024, steps: 20, cfg: 1, sampler: "euler", scheduler: "simple" }),
+  img2img({ id: "sd15_img2img", name: "Stable Diffusion 1.5 image-to-image", description: "SD 1.5 checkpoint; the output has the input image's size; denoise 0.75 by default", ckpt: "sd15.safetensors", steps: 20, cfg: 7, sampler: "euler", scheduler: "normal", denoise: 0.75 }),
 ];
 
 export const TEMPLATE_IDS: ReadonlySet<string> = new Set(TEMPLATES.map((t) => t.id));
 
-/** The seeding SQL of migration 0004: version 1 of each template, never overwriting an existing row. */
-export function templatesSql(createdAtMs = 0): string {
+/** Which migration seeds which templates; every template is in exactly one. */
+export const MIGRATIONS: { name: string; ids: string[] }[] = [
+  { name: "0004_builtin_workflows", ids: ["sd15", "sdxl", "flux"] },
+  { name: "0005_builtin_img2img", ids: ["sd15_img2img"] },
+];
+
+/** The seeding SQL of one migration: version 1 of each of `ids`, never overwriting an existing row. */
+export function templatesSql(ids: string[], createdAtMs = 0): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
   const lines = ["-- Built-in workflows (src/workflows/templates.ts; regenerate with `node scripts/templates-sql.ts`)."];
-  for (const t of TEMPLATES) {
+  for (const id of ids) {
+    const t = TEMPLATES.find((x) => x.id === id);
+    if (!t) throw new Error(`no template "${id}"`);
     const graph = q(JSON.stringify(t.graph));
     const inputs = q(JSON.stringify(t.inputs));
     lines.push(

@@ -24,6 +24,27 @@ describe("uploads, deletes and capabilities are owner-scoped", () => {
     }
   });
 
+  it("shows and deletes an upload for its owner (or an admin) only; to anyone else it does not exist", async () => {
+    const alice = await createKey({ role: "user" });
+    const bob = await createKey({ role: "user" });
+    const ids = [];
+    for (let i = 0; i < 2; i++) {
+      const up = await call("POST", "/uploads", { name: "a.png", image: TINY_PNG_BASE64 }, alice.headers);
+      expect(up.status, up.text).toBe(201);
+      ids.push(up.json.id as string);
+    }
+    const [mine, another] = ids;
+    expect((await call("GET", `/uploads/${mine}`, undefined, bob.headers)).status).toBe(404);
+    expect((await call("DELETE", `/uploads/${mine}`, undefined, bob.headers)).status).toBe(404);
+    for (const who of [alice.headers, admin]) {
+      const r = await call("GET", `/uploads/${mine}`, undefined, who);
+      expect(r.json).toEqual({ id: mine, name: "a.png", contentType: "image/png", bytes: expect.any(Number), createdAt: expect.any(String) });
+    }
+    expect((await call("DELETE", `/uploads/${mine}`, undefined, alice.headers)).status).toBe(204);
+    expect((await call("GET", `/uploads/${mine}`, undefined, alice.headers)).status).toBe(404);
+    expect((await call("DELETE", `/uploads/${another}`, undefined, admin)).status).toBe(204);
+  });
+
   it("lets only the owner (or an admin) delete a finished job; to anyone else it does not exist", async () => {
     const alice = await createKey({ role: "user" });
     const bob = await createKey({ role: "user" });

@@ -35,6 +35,8 @@ export const ROUTES: RouteRow[] = [
   { name: "POST /jobs/:id/cancel", template: "/jobs/{id}/cancel", method: "POST", path: (f) => `/jobs/${f.ownQueuedJobId}/cancel`, access: "user", user: 200, admin: 200 },
   { name: "DELETE /jobs/:id", template: "/jobs/{id}", method: "DELETE", path: () => `/jobs/${NO_UUID}`, access: "user", user: 404, admin: 404 },
   { name: "POST /uploads", template: "/uploads", method: "POST", path: () => "/uploads", body: () => ({ name: "dot.png", image: TINY_PNG_BASE64 }), access: "user", user: 201, admin: 201 },
+  { name: "GET /uploads/:id", template: "/uploads/{id}", method: "GET", path: () => `/uploads/${NO_UUID}`, access: "user", user: 404, admin: 404 },
+  { name: "DELETE /uploads/:id", template: "/uploads/{id}", method: "DELETE", path: () => `/uploads/${NO_UUID}`, access: "user", user: 404, admin: 404 },
   { name: "GET /capabilities", template: "/capabilities", method: "GET", path: () => "/capabilities", access: "user", user: 200, admin: 200 },
   { name: "GET /jobs/:id/outputs/:name", template: "/jobs/{id}/outputs/{name}", method: "GET", path: (f) => `/jobs/${f.ownJobId}/outputs/caption.txt`, access: "user", user: 200, admin: 200 },
   { name: "GET /webhooks/deliveries", template: "/webhooks/deliveries", method: "GET", path: () => "/webhooks/deliveries", access: "user", user: 200, admin: 200 },

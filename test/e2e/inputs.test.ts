@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../src/db/client";
 import { fetchUrlInput } from "../../src/storage/inputs";
@@ -71,6 +71,27 @@ describe("stored workflows by name", () => {
     await addHost(f, 2);
     const job = await waitForTerminal((await submit({ workflowId: id, inputs: { prompt: "a lighthouse", width: 256, height: 256 } })).id);
     expect(job).toMatchObject({ status: "succeeded", outputs: [expect.objectContaining({ kind: "image" })] });
+  });
+
+  it("runs the built-in sd15_img2img on a base64 image and returns a PNG of the input's size", async () => {
+    const f = await fake();
+    await addHost(f, 2);
+    // The tiny PNG with a 96×64 header: the fake's LoadImage reads the size from the header.
+    const input = png.slice();
+    input[19] = 96;
+    input[23] = 64;
+    const r = await call("POST", "/jobs", { workflowId: "sd15_img2img", inputs: { prompt: "as an oil painting", image: "photo.png" }, images: [{ name: "photo.png", image: b64(input) }] });
+    expect(r.status, r.text).toBe(202);
+    const job = await waitForTerminal(r.json.id);
+    expect(job).toMatchObject({ status: "succeeded", workflowId: "sd15_img2img", outputs: [expect.objectContaining({ kind: "image", contentType: "image/png", node: "9" })] });
+    const ran = await ranGraph(f, job.id);
+    expect(ran["10"]!.inputs.image).toBe("photo.png");
+    expect(ran["3"]!.inputs).toMatchObject({ denoise: 0.75, latent_image: ["11", 0] });
+    const file = await exports.default.fetch(new Request(job.outputs[0].url));
+    expect(file.status).toBe(200);
+    const out = new DataView(await file.arrayBuffer());
+    // IHDR: width and height are the big-endian words at bytes 16 and 20.
+    expect([out.getUint32(16), out.getUint32(20)]).toEqual([96, 64]);
   });
 
   it("lists the hosts' models in GET /capabilities", async () => {
@@ -165,6 +186,25 @@ describe("input files", () => {
     for (const j of jobs) expect((await waitForTerminal(j.id)).status).toBe("succeeded");
     const bad = await call("POST", "/jobs", { workflow: loadGraph("mine.png"), images: [{ name: "mine.png", upload: "00000000-0000-4000-8000-000000000000" }] });
     expect(bad).toMatchObject({ status: 400, json: { details: { issues: [{ path: "images.0.upload" }] } } });
+  });
+
+  it("deletes an upload (file and row) only when no queued or running job uses it", async () => {
+    const up = await call("POST", "/uploads", { name: "gone.png", image: b64(png) });
+    expect(up.status, up.text).toBe(201);
+    expect(await env.OUTPUTS.head(`uploads/${up.json.id}`)).not.toBeNull();
+    // No host yet, so the job waits in the queue holding the upload's key.
+    const job = await submit({ workflow: loadGraph("gone.png"), images: [{ name: "gone.png", upload: up.json.id }] });
+    const refused = await call("DELETE", `/uploads/${up.json.id}`);
+    expect(refused).toMatchObject({ status: 409, json: { error: "CONFLICT" } });
+    const f = await fake();
+    await addHost(f, 1);
+    expect((await waitForTerminal(job.id)).status).toBe("succeeded");
+    expect((await call("DELETE", `/uploads/${up.json.id}`)).status).toBe(204);
+    expect(await env.OUTPUTS.head(`uploads/${up.json.id}`)).toBeNull();
+    expect((await call("GET", `/uploads/${up.json.id}`)).status).toBe(404);
+    expect((await call("DELETE", `/uploads/${up.json.id}`)).status).toBe(404);
+    const again = await call("POST", "/jobs", { workflow: loadGraph("gone.png"), images: [{ name: "gone.png", upload: up.json.id }] });
+    expect(again).toMatchObject({ status: 400, json: { details: { issues: [{ path: "images.0.upload" }] } } });
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { TEMPLATES, templatesSql } from "../../src/workflows/templates";
+import { MIGRATIONS, TEMPLATES, templatesSql } from "../../src/workflows/templates";
 import { call, tinyGraph } from "../helpers/gateway";
 
 const jobRow = (id: string) => env.DB.prepare("SELECT graph_json, workflow_id, workflow_version, inputs_json FROM jobs WHERE id = ?").bind(id).first<{ graph_json: string; workflow_id: string; workflow_version: number; inputs_json: string | null }>();
@@ -14,15 +14,20 @@ describe("built-in workflows", () => {
     expect(Object.keys(r.json.inputs)).toEqual(Object.keys(t.inputs));
   });
 
-  it("seeds them from migration 0004, which is generated from src/workflows/templates.ts", () => {
-    const m = env.TEST_MIGRATIONS.find((x) => x.name.startsWith("0004_"));
-    expect(m?.name).toBe("0004_builtin_workflows.sql");
+  it("seeds every template exactly once, from migrations generated from src/workflows/templates.ts", () => {
+    expect(MIGRATIONS.flatMap((m) => m.ids).sort()).toEqual(TEMPLATES.map((t) => t.id).sort());
+  });
+
+  // 0004 keeps sd15/sdxl/flux as it was first applied; templates added later go into new migrations.
+  it.each(MIGRATIONS)("migration $name seeds $ids", ({ name, ids }) => {
+    const m = env.TEST_MIGRATIONS.find((x) => x.name === `${name}.sql`);
+    expect(m?.name).toBe(`${name}.sql`);
     const norm = (q: string) => q.replace(/^--.*$/gm, "").trim().replace(/;$/, "");
-    const statements = templatesSql().split("--> statement-breakpoint").map(norm).filter(Boolean).sort();
+    const statements = templatesSql(ids).split("--> statement-breakpoint").map(norm).filter(Boolean).sort();
     const applied = m!.queries.map(norm).filter(Boolean).sort();
     // Compared as a whole but reported briefly: the statements are long.
     expect(applied.length).toBe(statements.length);
-    expect(applied.every((q, i) => q === statements[i]), "migrations/0004 is out of date: run `node scripts/templates-sql.ts`").toBe(true);
+    expect(applied.every((q, i) => q === statements[i]), `migrations/${name}.sql is out of date: run \`npx node scripts/templates-sql.ts\``).toBe(true);
     // INSERT OR IGNORE: an admin's edits are never overwritten by re-applying it.
     for (const s of statements) expect(s).toMatch(/^INSERT OR IGNORE INTO/);
   });

@@ -1,14 +1,26 @@
-import { Hono } from "hono";
+import { eq } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { canSee } from "../../auth/roles";
 import { uploads, type UploadRow } from "../../db/schema";
-import { ApiError } from "../../errors";
+import { ApiError, notFound } from "../../errors";
+import { log } from "../../lib/log";
 import { newId } from "../../lib/ids";
 import { z } from "zod";
 import { InputError, inputType, parseImageField, uploadName, type ParsedImage } from "../../storage/inputs";
-import { jsonBody } from "../validate";
+import { jsonBody, param } from "../validate";
 import type { AppEnv } from "../context";
+import { Uuid } from "../schemas/common";
 
 /** The JSON form of an upload: `{ name, image }` with the bytes as base64 or a data: URI. */
 export const UploadJson = z.strictObject({ name: z.string().min(1).max(255), image: z.string().min(1).max(100 * 1024 * 1024) });
+
+/** An upload the caller may see: another owner's answers 404, the same as a missing one. */
+async function visibleUpload(c: Context<AppEnv>, rawId: string | undefined): Promise<UploadRow> {
+  const id = param(rawId, Uuid, "Upload");
+  const row = await c.get("db").select().from(uploads).where(eq(uploads.id, id)).get();
+  if (!row || !canSee(c.get("principal"), row.owner)) throw notFound("Upload");
+  return row;
+}
 
 export const uploadView = (u: UploadRow) => ({ id: u.id, name: u.name, contentType: u.contentType, bytes: u.bytes, createdAt: new Date(u.createdAtMs).toISOString() });
 
@@ -62,4 +74,20 @@ export const uploadRoutes = new Hono<AppEnv>().post("/uploads", async (c) => {
   await c.env.OUTPUTS.put(row.key, bytes, { httpMetadata: { contentType } });
   await c.get("db").insert(uploads).values(row);
   return c.json(uploadView(row), 201);
-});
+})
+  .get("/uploads/:id", async (c) => c.json(uploadView(await visibleUpload(c, c.req.param("id")))))
+  .delete("/uploads/:id", async (c) => {
+    const row = await visibleUpload(c, c.req.param("id"));
+    // A job keeps the upload's own R2 key in input_files_json (resolveInputFiles copies nothing) and
+    // its HostDO reads it before every attempt, so deleting it under an unfinished job would fail
+    // that job's next attempt. Same match as evictInputs: the whole `"key":"…"` member.
+    const inUse = await c.env.DB
+      .prepare(`SELECT 1 FROM jobs WHERE status IN ('queued', 'running', 'canceling') AND instr(input_files_json, ?1) > 0 LIMIT 1`)
+      .bind(`"key":${JSON.stringify(row.key)}`)
+      .first();
+    if (inUse) throw new ApiError("CONFLICT", "A queued or running job uses this upload; delete it after the job finishes (or cancel it)");
+    await c.env.OUTPUTS.delete(row.key);
+    await c.get("db").delete(uploads).where(eq(uploads.id, row.id)).run();
+    log.info("upload.deleted", { uploadId: row.id, by: c.get("principal").id });
+    return c.body(null, 204);
+  });

@@ -386,6 +386,30 @@ const NODES: NodeClass[] = [
     },
   },
   {
+    // nodes.py's VAEEncode: no DESCRIPTION or tooltips, so /object_info has description "" and no
+    // output_tooltips. The latent keeps the image's size (and colour), so an img2img graph's
+    // VAEDecode → SaveImage writes a PNG the size of its input.
+    name: "VAEEncode",
+    displayName: "VAE Encode",
+    description: "",
+    category: "latent",
+    pythonModule: "nodes",
+    outputNode: false,
+    fn: "encode",
+    inputs: () => ({
+      required: [
+        ["pixels", spec("IMAGE")],
+        ["vae", spec("VAE")],
+      ],
+    }),
+    returnTypes: ["LATENT"],
+    async run(_ctx, i) {
+      const img = need(i.pixels, "IMAGE");
+      need(i.vae, "VAE");
+      return { outputs: [{ t: "LATENT", width: img.width, height: img.height, batch: img.batch, rgb: img.rgb, repr: "{'samples': tensor(...)}" }] };
+    },
+  },
+  {
     name: "SaveImage",
     displayName: "Save Image",
     description: "Saves the input images to your ComfyUI output directory.",
