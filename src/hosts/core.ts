@@ -16,7 +16,9 @@ import { emitEvent, wakeTerminal } from "../webhooks/enqueue";
 import { webhookSettings } from "../webhooks/settings";
 import { markHost } from "./health";
 import { prepareSubmit } from "./inputs";
+import { executionTiming, jobTimeoutMs, timeoutFailure } from "./deadlines";
 import { InflightStore, type Inflight } from "./inflight";
+import { HostSocket } from "./socket";
 
 const PROGRESS_WRITE_MS = 250;
 /** How long a submitted prompt may stay silent on the socket before the tick asks ComfyUI directly. */
@@ -44,11 +46,7 @@ export class HostCore {
   readonly #cfg: Config;
   readonly #db: Db;
   readonly #armAlarm: (atMs: number) => Promise<void>;
-  #ws: WebSocket | undefined;
-  #clientId: string | undefined;
-  #connecting: Promise<void> | undefined;
-  #reconnectFailures = 0;
-  #nextReconnectAtMs = 0;
+  readonly #socket: HostSocket;
   #healthFailures = 0;
   #lastMarkedMs = 0;
   /** Attempts with a submit or reconcile under way in this instance: one operation per attempt at a time. */
@@ -66,6 +64,13 @@ export class HostCore {
     this.#cfg = config(env);
     this.#db = db(env.DB);
     this.#armAlarm = armAlarm;
+    this.#socket = new HostSocket(
+      (data) => {
+        const host = this.#host;
+        if (host) void this.#onFrame(host, data);
+      },
+      { baseS: this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, attempts: this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS },
+    );
   }
 
   get #host(): HostTarget | null {
@@ -140,7 +145,7 @@ export class HostCore {
     if (this.#store.count() === 0 && !(await this.#db.query.hosts.findFirst({ where: (h, { eq }) => eq(h.id, host.id) }))) {
       // The host was removed: forget it, so no alarm wakes this object again.
       this.#store.setMeta("host", null);
-      this.#ws?.close(1000, "host removed");
+      this.#socket.close("host removed");
       return;
     }
     const now = Date.now();
@@ -167,7 +172,7 @@ export class HostCore {
     for (const a of this.#store.all()) {
       if (now >= a.deadlineMs) await this.#timeout(host, a, now);
       else if (a.state === "pending") await this.#submit(host, a, true);
-      else if (this.#clientId !== a.clientId || now - a.lastEventAtMs > SILENCE_POLL_MS || a.state === "canceling") await this.#reconcile(host, a);
+      else if (this.#socket.clientId !== a.clientId || now - a.lastEventAtMs > SILENCE_POLL_MS || a.state === "canceling") await this.#reconcile(host, a);
     }
     await this.#pullNext(host);
     await this.#rearm();
@@ -180,39 +185,7 @@ export class HostCore {
   }
 
   async #ensureSocket(host: HostTarget): Promise<void> {
-    if (this.#ws && this.#ws.readyState === WebSocket.OPEN) return;
-    if (Date.now() < this.#nextReconnectAtMs) return;
-    this.#connecting ??= (async () => {
-      const old = this.#ws;
-      this.#ws = undefined;
-      try {
-        old?.close(1000, "reconnecting");
-      } catch {
-        /* already closed */
-      }
-      const clientId = `ce-${host.name}-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
-      try {
-        const ws = await this.#client(host).openSocket(clientId);
-        ws.addEventListener("message", (ev) => void this.#onFrame(host, ev.data as string | ArrayBuffer));
-        const drop = () => {
-          if (this.#ws !== ws) return;
-          this.#ws = undefined;
-          // New prompts must not go out under a client id no socket listens on.
-          this.#clientId = undefined;
-        };
-        ws.addEventListener("close", drop);
-        ws.addEventListener("error", drop);
-        this.#ws = ws;
-        this.#clientId = clientId;
-        this.#reconnectFailures = 0;
-        this.#nextReconnectAtMs = 0;
-      } catch (e) {
-        this.#reconnectFailures++;
-        this.#nextReconnectAtMs = Date.now() + reconnectDelayMs(this.#reconnectFailures, this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS);
-        log.warn("host.socket_failed", { host: host.name, failures: this.#reconnectFailures, ...errorFields(e) });
-      }
-    })().finally(() => (this.#connecting = undefined));
-    await this.#connecting;
+    await this.#socket.ensure(host.name, this.#client(host));
   }
 
   /**
@@ -247,11 +220,12 @@ export class HostCore {
         }
       }
       await this.#ensureSocket(host);
-      if (!this.#clientId) throw new ComfyUnreachable("no WebSocket to the host");
-      this.#store.update(a.attemptId, { clientId: this.#clientId });
+      const clientId = this.#socket.clientId;
+      if (!clientId) throw new ComfyUnreachable("no WebSocket to the host");
+      this.#store.update(a.attemptId, { clientId });
       // Issue 7: input files go to this host first (every attempt), and the Comfy.org key rides in extra_data.
       const prepared = await prepareSubmit(this.#env, this.#cfg, this.#db, client, a.jobId, JSON.parse(a.graphJson) as Graph);
-      const res = await client.submit(prepared.graph, this.#clientId, a.attemptId, prepared.extraData);
+      const res = await client.submit(prepared.graph, clientId, a.attemptId, prepared.extraData);
       if (!res.ok) {
         await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, classifyRejection(res.status, res.body), Date.now()));
         await this.#pullNext(host);
@@ -472,33 +446,4 @@ export class HostCore {
       await this.dispatch({ ...claimed, host });
     }
   }
-}
-
-/**
- * Backoff between socket reconnects: the base delay doubling with each failure, for at most
- * `attempts` doublings and never past a minute. Prompts are followed by polling meanwhile.
- */
-export function reconnectDelayMs(failures: number, baseS: number, attempts: number): number {
-  return Math.min(60_000, baseS * 1000 * 2 ** Math.min(Math.max(failures - 1, 0), attempts));
-}
-
-/** A job's own deadline, never longer than COMFYUI_TIMEOUT_MS. */
-export const jobTimeoutMs = (requested: number | null, ceiling: number) => Math.min(requested ?? ceiling, ceiling);
-
-function timeoutFailure(a: Inflight): Failure {
-  const what = a.startedAtMs === null ? "waited on the host past its deadline without starting" : "ran past its deadline and was interrupted";
-  return { code: "COMFYUI_TIMEOUT", message: `The job ${what}`, retryable: false };
-}
-
-/** Execution time from ComfyUI's own timestamps in history, which are exact; the socket's as fallback. */
-export function executionTiming(entry: HistoryEntry, socketStartedAtMs: number | null) {
-  const messages = entry.status?.messages ?? [];
-  const ts = (name: string) => {
-    const m = messages.find(([n]) => n === name);
-    const t = m?.[1]?.timestamp;
-    return typeof t === "number" ? t : null;
-  };
-  const start = ts("execution_start") ?? socketStartedAtMs;
-  const end = ts("execution_success");
-  return { startedAtMs: start, executionMs: start !== null && end !== null ? Math.max(0, end - start) : null };
 }

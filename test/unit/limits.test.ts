@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkLimits } from "../../src/jobs/limits";
-import { reconnectDelayMs } from "../../src/hosts/core";
+import { reconnectDelayMs } from "../../src/hosts/socket";
 
 const limits = { maxImageSize: 2048, maxBatchSize: 8 };
 
