@@ -44,6 +44,7 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024, 10 * 1024 * 1024),
   DEFAULT_HOST_SLOTS: int(1, 64, 2),
   HOST_TICK_MS: int(100, 60_000, 2_000),
+  HOST_IDLE_CHECK_MS: int(1_000, 3_600_000, 30_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).catch("info"),
   WEBSOCKET_RECONNECT_ATTEMPTS: int(0, 100, 5),
   WEBSOCKET_RECONNECT_DELAY_S: z.coerce.number().min(0).max(300).catch(1),

@@ -182,6 +182,8 @@ export class HostCore {
   async #rearm() {
     if (this.#store.count() > 0) await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS);
     else if (this.#healthFailures > 0) await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS * 4);
+    // An idle host is still checked, so /health and placement learn of a dead host before a job does.
+    else await this.#armAlarm(Date.now() + this.#cfg.HOST_IDLE_CHECK_MS);
   }
 
   async #ensureSocket(host: HostTarget): Promise<void> {

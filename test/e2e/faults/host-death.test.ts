@@ -1,3 +1,5 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../../helpers/fake";
 import { call, slowGraph, submit, waitFor, waitForStatus, waitForTerminal } from "../../helpers/gateway";
@@ -14,6 +16,21 @@ afterEach(async () => {
 });
 
 describe("a host dies", () => {
+  it("goes offline while idle, from its own alarm, before any job is placed on it", async () => {
+    const a = await fake();
+    const ha = await addHost(a, 1);
+    const stub = env.HOSTS.get(env.HOSTS.idFromName(ha.id));
+    await waitFor(async () => (await call("GET", `/hosts/${ha.id}`)).json.lastSeenAt !== null, { timeoutMs: 10_000, everyMs: 50 });
+    await a.kill();
+    // The idle check is 30 s apart; fire the alarm instead of waiting (three failed checks mark it offline).
+    for (let i = 0; i < 3; i++) expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await call("GET", `/hosts/${ha.id}`)).json).toMatchObject({ state: "offline", lastError: expect.any(String) });
+    await a.start();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await call("GET", `/hosts/${ha.id}`)).json.state).toBe("online");
+  });
+
+
   it("re-runs its job on another host, attempts + 1", async () => {
     const a = await fake();
     const b = await fake();
