@@ -5,9 +5,9 @@ import type { AppEnv } from "./api/context";
 import { authenticate, requireRole } from "./api/middleware/auth";
 import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
-import { openApiDocument } from "./api/openapi";
 import { capabilityRoutes } from "./api/routes/capabilities";
 import { fileRoutes } from "./api/routes/files";
+import { openApiRoutes } from "./api/routes/openapi";
 import { healthRoutes } from "./api/routes/health";
 import { hostRoutes } from "./api/routes/hosts";
 import { jobRoutes } from "./api/routes/jobs";
@@ -16,10 +16,7 @@ import { uploadRoutes } from "./api/routes/uploads";
 import { usageRoutes } from "./api/routes/usage";
 import { webhookRoutes } from "./api/routes/webhooks";
 import { workflowRoutes } from "./api/routes/workflows";
-import { asc } from "drizzle-orm";
-import type { WorkflowInputs } from "./api/schemas/workflow";
 import { db } from "./db/client";
-import { workflows } from "./db/schema";
 import { config } from "./env";
 import { ApiError, type ErrorCode } from "./errors";
 import { errorFields, log } from "./lib/log";
@@ -27,21 +24,16 @@ import { errorFields, log } from "./lib/log";
 const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "AUTH_FAILED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED" };
 
 /**
- * The API, one router served both bare and under /v1. Order is the access policy: signed files and
- * the OpenAPI document need nothing; everything after them is identified and rate limited; /health
- * then answers with or without a credential; everything after `requireRole("user")` needs one.
+ * The API, one router served both bare and under /v1. Order is the access policy: signed files need
+ * nothing; everything after them is identified and rate limited; the OpenAPI document and /health
+ * then answer with or without a credential; everything after `requireRole("user")` needs one.
  */
 function api() {
   return new Hono<AppEnv>()
     .route("/", fileRoutes)
-    .get("/openapi.json", async (c) => {
-      const cfg = c.get("config");
-      const wfs = await c.get("db").select().from(workflows).orderBy(asc(workflows.id)).all();
-      const docs = wfs.map((w) => ({ id: w.id, name: w.name, version: w.version, inputs: JSON.parse(w.inputsJson) as WorkflowInputs }));
-      return c.json(openApiDocument(new URL(c.req.url).origin, docs, { maxImageSize: cfg.MAX_IMAGE_SIZE, maxBatchSize: cfg.MAX_BATCH_SIZE }));
-    })
     .use("*", authenticate())
     .use("*", rateLimit())
+    .route("/", openApiRoutes)
     .route("/", healthRoutes)
     .use("*", requireRole("user"))
     .route("/", capabilityRoutes)
