@@ -11,69 +11,76 @@ export type Template = { id: string; name: string; description: string; graph: R
 export const SAMPLERS = ["euler", "euler_ancestral", "heun", "dpm_2", "dpm_2_ancestral", "lms", "dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m", "dpmpp_2m_sde", "ddim", "uni_pc"];
 export const SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta"];
 
-function txt2img(o: { id: string; name: string; description: string; ckpt: string; size: number; steps: number; cfg: number; sampler: string; scheduler: string }): Template {
+type Sampling = { id: string; name: string; description: string; ckpt: string; steps: number; cfg: number; sampler: string; scheduler: string };
+
+/**
+ * What every built-in shares: checkpoint (4), prompts (6, 7), KSampler (3) on the given latent,
+ * VAEDecode (8), SaveImage (9). Node ids are numeric, so the graph's key order does not depend on
+ * how it is assembled, and the seeded migrations stay byte for byte what this file makes.
+ */
+function samplingGraph(o: Sampling, latent: [string, number], denoise: number): Template["graph"] {
+  return {
+    "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: o.ckpt } },
+    "6": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
+    "7": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
+    "3": {
+      class_type: "KSampler",
+      inputs: { seed: 0, steps: o.steps, cfg: o.cfg, sampler_name: o.sampler, scheduler: o.scheduler, denoise, model: ["4", 0], positive: ["6", 0], negative: ["7", 0], latent_image: latent },
+    },
+    "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
+    "9": { class_type: "SaveImage", inputs: { filename_prefix: o.id, images: ["8", 0] } },
+  };
+}
+
+const promptInputs = (): Record<string, Input> => ({
+  prompt: { type: "string", target: "6.inputs.text", required: true, maxLength: 10000, description: "What to draw" },
+  negative_prompt: { type: "string", target: "7.inputs.text", required: false, default: "", maxLength: 10000, description: "What to keep out of the image" },
+});
+
+const samplerInputs = (o: Sampling): Record<string, Input> => ({
+  seed: { type: "int", target: "3.inputs.seed", required: false, default: 0, min: 0, max: Number.MAX_SAFE_INTEGER },
+  steps: { type: "int", target: "3.inputs.steps", required: false, default: o.steps, min: 1, max: 150 },
+  cfg: { type: "float", target: "3.inputs.cfg", required: false, default: o.cfg, min: 0, max: 30 },
+  sampler_name: { type: "string", target: "3.inputs.sampler_name", required: false, default: o.sampler, enum: SAMPLERS },
+  scheduler: { type: "string", target: "3.inputs.scheduler", required: false, default: o.scheduler, enum: SCHEDULERS },
+  checkpoint: { type: "string", target: "4.inputs.ckpt_name", required: false, default: o.ckpt, maxLength: 255, description: "A checkpoint file on the host (GET /capabilities lists them)" },
+});
+
+function txt2img(o: Sampling & { size: number }): Template {
   return {
     id: o.id,
     name: o.name,
     description: o.description,
     graph: {
-      "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: o.ckpt } },
+      ...samplingGraph(o, ["5", 0], 1),
       "5": { class_type: "EmptyLatentImage", inputs: { width: o.size, height: o.size, batch_size: 1 } },
-      "6": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
-      "7": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
-      "3": {
-        class_type: "KSampler",
-        inputs: { seed: 0, steps: o.steps, cfg: o.cfg, sampler_name: o.sampler, scheduler: o.scheduler, denoise: 1, model: ["4", 0], positive: ["6", 0], negative: ["7", 0], latent_image: ["5", 0] },
-      },
-      "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
-      "9": { class_type: "SaveImage", inputs: { filename_prefix: o.id, images: ["8", 0] } },
     },
     inputs: {
-      prompt: { type: "string", target: "6.inputs.text", required: true, maxLength: 10000, description: "What to draw" },
-      negative_prompt: { type: "string", target: "7.inputs.text", required: false, default: "", maxLength: 10000, description: "What to keep out of the image" },
+      ...promptInputs(),
       width: { type: "int", target: "5.inputs.width", required: false, default: o.size, min: 64, max: "MAX_IMAGE_SIZE", step: 8 },
       height: { type: "int", target: "5.inputs.height", required: false, default: o.size, min: 64, max: "MAX_IMAGE_SIZE", step: 8 },
       batch_size: { type: "int", target: "5.inputs.batch_size", required: false, default: 1, min: 1, max: "MAX_BATCH_SIZE" },
-      seed: { type: "int", target: "3.inputs.seed", required: false, default: 0, min: 0, max: Number.MAX_SAFE_INTEGER },
-      steps: { type: "int", target: "3.inputs.steps", required: false, default: o.steps, min: 1, max: 150 },
-      cfg: { type: "float", target: "3.inputs.cfg", required: false, default: o.cfg, min: 0, max: 30 },
-      sampler_name: { type: "string", target: "3.inputs.sampler_name", required: false, default: o.sampler, enum: SAMPLERS },
-      scheduler: { type: "string", target: "3.inputs.scheduler", required: false, default: o.scheduler, enum: SCHEDULERS },
-      checkpoint: { type: "string", target: "4.inputs.ckpt_name", required: false, default: o.ckpt, maxLength: 255, description: "A checkpoint file on the host (GET /capabilities lists them)" },
+      ...samplerInputs(o),
     },
   };
 }
 
 /** SD 1.5 image-to-image: the job's image is encoded (VAEEncode) and re-noised by `denoise`. */
-function img2img(o: { id: string; name: string; description: string; ckpt: string; steps: number; cfg: number; sampler: string; scheduler: string; denoise: number }): Template {
+function img2img(o: Sampling & { denoise: number }): Template {
   return {
     id: o.id,
     name: o.name,
     description: o.description,
     graph: {
-      "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: o.ckpt } },
+      ...samplingGraph(o, ["11", 0], o.denoise),
       "10": { class_type: "LoadImage", inputs: { image: "input.png" } },
       "11": { class_type: "VAEEncode", inputs: { pixels: ["10", 0], vae: ["4", 2] } },
-      "6": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
-      "7": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
-      "3": {
-        class_type: "KSampler",
-        inputs: { seed: 0, steps: o.steps, cfg: o.cfg, sampler_name: o.sampler, scheduler: o.scheduler, denoise: o.denoise, model: ["4", 0], positive: ["6", 0], negative: ["7", 0], latent_image: ["11", 0] },
-      },
-      "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
-      "9": { class_type: "SaveImage", inputs: { filename_prefix: o.id, images: ["8", 0] } },
     },
     inputs: {
-      prompt: { type: "string", target: "6.inputs.text", required: true, maxLength: 10000, description: "What to draw" },
-      negative_prompt: { type: "string", target: "7.inputs.text", required: false, default: "", maxLength: 10000, description: "What to keep out of the image" },
+      ...promptInputs(),
       image: { type: "image", target: "10.inputs.image", required: true, description: "The image to start from; the output has its size" },
       denoise: { type: "float", target: "3.inputs.denoise", required: false, default: o.denoise, min: 0, max: 1, description: "How much to change the image: 0 keeps it, 1 ignores it" },
-      seed: { type: "int", target: "3.inputs.seed", required: false, default: 0, min: 0, max: Number.MAX_SAFE_INTEGER },
-      steps: { type: "int", target: "3.inputs.steps", required: false, default: o.steps, min: 1, max: 150 },
-      cfg: { type: "float", target: "3.inputs.cfg", required: false, default: o.cfg, min: 0, max: 30 },
-      sampler_name: { type: "string", target: "3.inputs.sampler_name", required: false, default: o.sampler, enum: SAMPLERS },
-      scheduler: { type: "string", target: "3.inputs.scheduler", required: false, default: o.scheduler, enum: SCHEDULERS },
-      checkpoint: { type: "string", target: "4.inputs.ckpt_name", required: false, default: o.ckpt, maxLength: 255, description: "A checkpoint file on the host (GET /capabilities lists them)" },
+      ...samplerInputs(o),
     },
   };
 }
