@@ -97,26 +97,34 @@ const getQueue: Handler = (s, _req, res) => {
   sendJson(res, od(["queue_running", running], ["queue_pending", s.queue.heap.map((x) => s.queue.queueItem(x, withKeys))]));
 };
 
-const postQueue: Handler = async (s, req, res) => {
-  const body = await json(s, req);
-  if (!isDict(body)) throw new InternalError("body is not an object");
-  let clear = false;
-  if (body.has("clear") && truthy(body.get("clear"))) {
-    s.queue.wipePending();
-    clear = true;
-  }
-  const ids: string[] = [];
-  if (body.has("delete")) {
-    const del = body.get("delete");
-    if (!Array.isArray(del)) throw new InternalError("delete is not a list");
-    for (const id of del) {
-      ids.push(pyStr(id));
-      if (typeof id === "string") s.queue.deletePending(id);
+/**
+ * `{"clear": true}` and `{"delete": [ids]}`, the body POST /queue and POST /history share in
+ * ComfyUI (server.py: post_queue, post_history); always an empty 200.
+ */
+function clearAndDelete(target: "queue" | "history", clearAll: (s: AppState) => void, deleteOne: (s: AppState, id: string) => void): Handler {
+  return async (s, req, res) => {
+    const body = await json(s, req);
+    if (!isDict(body)) throw new InternalError("body is not an object");
+    let clear = false;
+    if (body.has("clear") && truthy(body.get("clear"))) {
+      clearAll(s);
+      clear = true;
     }
-  }
-  s.stats.deletes.push({ at: Date.now(), target: "queue", ids, clear });
-  sendEmpty(res);
-};
+    const ids: string[] = [];
+    if (body.has("delete")) {
+      const del = body.get("delete");
+      if (!Array.isArray(del)) throw new InternalError("delete is not a list");
+      for (const id of del) {
+        ids.push(pyStr(id));
+        if (typeof id === "string") deleteOne(s, id);
+      }
+    }
+    s.stats.deletes.push({ at: Date.now(), target, ids, clear });
+    sendEmpty(res);
+  };
+}
+
+const postQueue = clearAndDelete("queue", (s) => s.queue.wipePending(), (s, id) => s.queue.deletePending(id));
 
 const postInterrupt: Handler = async (s, req, res) => {
   let body: PyValue;
@@ -163,26 +171,7 @@ const getHistoryOne: Handler = (s, _req, res, _url, [id]) => {
   sendJson(res, e ? od([id, historyJson(e)]) : od());
 };
 
-const postHistory: Handler = async (s, req, res) => {
-  const body = await json(s, req);
-  if (!isDict(body)) throw new InternalError("body is not an object");
-  let clear = false;
-  if (body.has("clear") && truthy(body.get("clear"))) {
-    s.queue.history.clear();
-    clear = true;
-  }
-  const ids: string[] = [];
-  if (body.has("delete")) {
-    const del = body.get("delete");
-    if (!Array.isArray(del)) throw new InternalError("delete is not a list");
-    for (const id of del) {
-      ids.push(pyStr(id));
-      if (typeof id === "string") s.queue.history.delete(id);
-    }
-  }
-  s.stats.deletes.push({ at: Date.now(), target: "history", ids, clear });
-  sendEmpty(res);
-};
+const postHistory = clearAndDelete("history", (s) => s.queue.history.clear(), (s, id) => s.queue.history.delete(id));
 
 const getView: Handler = (s, req, res, url): void => {
   const r = s.storage.resolveView(url.searchParams);
