@@ -98,7 +98,7 @@ export class HostCore {
     const added = this.#store.add({
       attemptId: p.attemptId, jobId: p.jobId, graphJson: p.graphJson, clientId: null, state: "pending",
       // Until it starts, a prompt may wait behind the one running (one slot's worth of time).
-      dispatchedAtMs: now, startedAtMs: null, deadlineMs: now + 2 * timeout, lastEventAtMs: now,
+      dispatchedAtMs: now, startedAtMs: null, deadlineMs: now + 2 * timeout, lastEventAtMs: now, includePreviews: p.includePreviews,
     });
     await this.#armAlarm(now + this.#cfg.HOST_TICK_MS);
     if (!added) return;
@@ -412,8 +412,7 @@ export class HostCore {
     }
     const stored: StoredOutput[] = [];
     try {
-      const job = await this.#db.select({ includePreviews: jobs.includePreviews }).from(jobs).where(eq(jobs.id, a.jobId)).get();
-      for (const o of planOutputs(entry, { includePreviews: job?.includePreviews === true })) {
+      for (const o of planOutputs(entry, { includePreviews: a.includePreviews })) {
         stored.push(o.kind === "text" ? textOutput(o) : await copyOutput(client, this.#env.OUTPUTS, a.jobId, o));
       }
     } catch (e) {

@@ -13,16 +13,19 @@ export type Inflight = {
   startedAtMs: number | null;
   deadlineMs: number;
   lastEventAtMs: number;
+  /** The job asked to keep temp-type previews as outputs. */
+  includePreviews: boolean;
 };
 
 type Row = {
   attempt_id: string; job_id: string; graph_json: string; client_id: string | null; state: InflightState;
-  dispatched_at_ms: number; started_at_ms: number | null; deadline_ms: number; last_event_at_ms: number;
+  dispatched_at_ms: number; started_at_ms: number | null; deadline_ms: number; last_event_at_ms: number; include_previews: number;
 };
 
 const fromRow = (r: Row): Inflight => ({
   attemptId: r.attempt_id, jobId: r.job_id, graphJson: r.graph_json, clientId: r.client_id, state: r.state,
   dispatchedAtMs: r.dispatched_at_ms, startedAtMs: r.started_at_ms, deadlineMs: r.deadline_ms, lastEventAtMs: r.last_event_at_ms,
+  includePreviews: r.include_previews === 1,
 });
 
 export class InflightStore {
@@ -31,6 +34,10 @@ export class InflightStore {
       attempt_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, graph_json TEXT NOT NULL, client_id TEXT,
       state TEXT NOT NULL, dispatched_at_ms INTEGER NOT NULL, started_at_ms INTEGER,
       deadline_ms INTEGER NOT NULL, last_event_at_ms INTEGER NOT NULL)`);
+    // Added after the first version of the table: objects created before it get the column here.
+    if (!sql.exec(`SELECT 1 FROM pragma_table_info('inflight') WHERE name = 'include_previews'`).toArray().length) {
+      sql.exec(`ALTER TABLE inflight ADD COLUMN include_previews INTEGER NOT NULL DEFAULT 0`);
+    }
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS settled (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)`);
   }
@@ -62,8 +69,9 @@ export class InflightStore {
     // Synchronous SQL in a Durable Object: nothing can run between this check and the insert.
     if (this.get(i.attemptId)) return false;
     this.sql.exec(
-      `INSERT INTO inflight VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      i.attemptId, i.jobId, i.graphJson, i.clientId, i.state, i.dispatchedAtMs, i.startedAtMs, i.deadlineMs, i.lastEventAtMs,
+      `INSERT INTO inflight (attempt_id, job_id, graph_json, client_id, state, dispatched_at_ms, started_at_ms, deadline_ms, last_event_at_ms, include_previews)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      i.attemptId, i.jobId, i.graphJson, i.clientId, i.state, i.dispatchedAtMs, i.startedAtMs, i.deadlineMs, i.lastEventAtMs, i.includePreviews ? 1 : 0,
     );
     return true;
   }

@@ -1,6 +1,6 @@
 import { newId } from "../lib/ids";
 
-export type Claimed = { jobId: string; attemptId: string; attempts: number; graphJson: string; timeoutMs: number | null };
+export type Claimed = { jobId: string; attemptId: string; attempts: number; graphJson: string; timeoutMs: number | null; includePreviews: boolean };
 
 /**
  * Claims the oldest highest-priority queued job for a host in ONE statement, which also checks
@@ -22,15 +22,15 @@ export async function claimNext(
          AND status = 'queued'
          AND (SELECT count(*) FROM jobs WHERE host_id = ?2 AND status IN ('running', 'canceling')) < ?5
          AND (SELECT state FROM hosts WHERE id = ?2) = 'online'
-       RETURNING id, attempts, graph_json, timeout_ms`,
+       RETURNING id, attempts, graph_json, timeout_ms, include_previews`,
     )
     .bind(attemptId, host.id, host.name, nowMs, host.slots);
   // In the same round trip: the host was just used, for least-recently-used placement.
   const touch = d1.prepare(`UPDATE hosts SET last_assigned_at_ms = ?2 WHERE id = ?1`).bind(host.id, nowMs);
-  const [claimed] = await d1.batch<{ id: string; attempts: number; graph_json: string; timeout_ms: number | null }>([claim, touch]);
+  const [claimed] = await d1.batch<{ id: string; attempts: number; graph_json: string; timeout_ms: number | null; include_previews: number }>([claim, touch]);
   const row = claimed?.results[0];
   if (!row) return null;
-  return { jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms };
+  return { jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms, includePreviews: row.include_previews === 1 };
 }
 
 /** Counts the queued jobs that will be placed before this one (its live position is that + 1). */
