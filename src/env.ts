@@ -45,6 +45,7 @@ const ConfigSchema = z.object({
   DEFAULT_HOST_SLOTS: int(1, 64, 2),
   HOST_TICK_MS: int(100, 60_000, 2_000),
   HOST_IDLE_CHECK_MS: int(1_000, 3_600_000, 30_000),
+  HOST_QUEUE_WAIT_MS: int(1_000, 24 * 3_600_000, 30_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).catch("info"),
   WEBSOCKET_RECONNECT_ATTEMPTS: int(0, 100, 5),
   WEBSOCKET_RECONNECT_DELAY_S: z.coerce.number().min(0).max(300).catch(1),

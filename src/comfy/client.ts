@@ -163,8 +163,19 @@ export class ComfyClient {
   }
 
   /** Opens /ws with a fresh clientId per connection (ComfyUI issue #16010: reusing one can deafen the new socket). */
-  async openSocket(clientId: string): Promise<WebSocket> {
-    const res = await this.#fetch(`/ws?clientId=${encodeURIComponent(clientId)}`, { headers: { upgrade: "websocket" } });
+  async openSocket(clientId: string, handshakeMs = this.timeoutMs): Promise<WebSocket> {
+    // The timeout bounds the handshake only. A signal that fires later would close the upgraded
+    // socket with it (it did: every socket died 15 s after it opened, deafening running prompts).
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error(`handshake took over ${handshakeMs} ms`)), handshakeMs);
+    let res: Response;
+    try {
+      res = await fetch(`${base(this.host)}/ws?clientId=${encodeURIComponent(clientId)}`, { headers: { ...this.host.headers, upgrade: "websocket" }, signal: abort.signal, redirect: "manual" });
+    } catch (e) {
+      throw new ComfyUnreachable(`/ws: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    } finally {
+      clearTimeout(timer);
+    }
     const ws = res.webSocket;
     if (!ws) {
       await res.body?.cancel();

@@ -1,74 +1,77 @@
-import { classifyRejection, outcomeOf, type Failure } from "../comfy/classify";
-import { ComfyClient, ComfyUnreachable, type HistoryEntry } from "../comfy/client";
-import type { Graph } from "../comfy/graph";
-import { parseFrame, type ComfyEvent } from "../comfy/messages";
+import { ComfyClient } from "../comfy/client";
+import { parseFrame } from "../comfy/messages";
 import { db, type Db } from "../db/client";
 import { config, type Config, type Env } from "../env";
-import { fail, markCanceled, markStarted, requeueOrFail, succeed, writeProgress } from "../jobs/outcomes";
-import type { StoredOutput } from "../jobs/view";
+import { claim, claimedOn, finishMove, reclaim, requeueMove, runStateMove, type Claim, type HostTarget } from "../jobs/moves";
+import type { JobRow } from "../db/schema";
+import type { Progress } from "../jobs/view";
 import { errorFields, log } from "../lib/log";
-import { claimNext } from "../scheduler/claim";
-import type { HostTarget, Placement } from "../scheduler/place";
-import { copyOutput, planOutputs, textOutput } from "../storage/outputs";
-import { emitEvent, wakeTerminal } from "../webhooks/enqueue";
+import { emitEvent, sendAttempt } from "../webhooks/enqueue";
 import { webhookSettings } from "../webhooks/settings";
+import { jobTimeoutMs, timeoutFailure } from "./deadlines";
 import { markHost } from "./health";
-import { prepareSubmit } from "./inputs";
-import { executionTiming, jobTimeoutMs, timeoutFailure } from "./deadlines";
-import { InflightStore, type Inflight } from "./inflight";
+import { InflightStore, type Inflight, type Outcome } from "./inflight";
+import { freeSlots, nextAlarm, planFrame, planTick, type Timing } from "./planner";
+import { collect, lookUp, stopPrompt, submitPrompt, unreachable } from "./prompt";
 import { HostSocket } from "./socket";
 
-const PROGRESS_WRITE_MS = 250;
-/** How long a submitted prompt may stay silent on the socket before the tick asks ComfyUI directly. */
-const SILENCE_POLL_MS = 3_000;
-const INTERRUPT_GRACE_MS = 10_000;
 const FAILURES_BEFORE_OFFLINE = 3;
 /** Submits of one attempt that may fail in transit before the job is given to another host. */
 const MAX_SUBMIT_DEFERRALS = 5;
 /** How long a host remembers attempts it finished, against late duplicate dispatches. */
 const SETTLED_KEPT_MS = 24 * 3_600_000;
+/** A claim this old that its host does not hold lost its dispatch (the placer died): the host adopts it. */
+const ADOPT_AFTER_MS = 5_000;
+const ADOPT_CHECK_MS = 10_000;
+/** How often a reachable host refreshes its `last_seen` in D1 when nothing else changed. */
+const LAST_SEEN_WRITE_MS = 5 * 60_000;
+/** A finished job's row stays here this long for long-polls that arrive just after it ended. */
+const FINAL_KEPT_MS = 30_000;
 
-const unreachable = (e: unknown): Failure => ({
-  code: "COMFYUI_UNREACHABLE",
-  message: `The ComfyUI host could not be reached: ${e instanceof Error ? e.message : String(e)}`,
-  retryable: true,
-});
+export type Final = { row: JobRow | null };
 
 /**
- * Everything one ComfyUI host needs: its socket, its in-flight prompts, their outcomes. The HostDO
- * around it only owns the platform parts (storage, alarm, RPC surface).
+ * One ComfyUI host: its socket, its attempts, their outcomes. Decisions come from planner.ts; this
+ * shell does the I/O. The HostDO around it owns only the platform parts (storage, alarm, RPC).
  */
 export class HostCore {
   readonly #store: InflightStore;
   readonly #env: Env;
   readonly #cfg: Config;
   readonly #db: Db;
+  readonly #timing: Timing;
   readonly #armAlarm: (atMs: number) => Promise<void>;
+  readonly #background: (p: Promise<unknown>) => void;
   readonly #socket: HostSocket;
   #healthFailures = 0;
   #lastMarkedMs = 0;
-  /** Attempts with a submit or reconcile under way in this instance: one operation per attempt at a time. */
+  #lastAdoptCheckMs = 0;
+  #recovered = false;
+  /** Attempts with a submit or lookup under way: one ComfyUI conversation per attempt at a time. */
   readonly #busy = new Set<string>();
   readonly #recheck = new Set<string>();
   readonly #deferrals = new Map<string, number>();
-  readonly #lastProgressWrite = new Map<string, number>();
-  /** When each attempt last offered a `progress` webhook (only jobs that asked for it get one). */
-  readonly #lastProgressEvent = new Map<string, number>();
-  readonly #waiters = new Map<string, (() => void)[]>();
+  readonly #clocks = new Map<string, { lastProgressWebhookAtMs: number; lastRunStateWriteAtMs: number }>();
+  readonly #waiters = new Map<string, ((f: Final) => void)[]>();
+  readonly #finals = new Map<string, { row: JobRow; atMs: number }>();
 
-  constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>) {
+  constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>, background: (p: Promise<unknown>) => void) {
     this.#store = new InflightStore(sql);
     this.#env = env;
     this.#cfg = config(env);
     this.#db = db(env.DB);
     this.#armAlarm = armAlarm;
-    this.#socket = new HostSocket(
-      (data) => {
-        const host = this.#host;
-        if (host) void this.#onFrame(host, data);
-      },
-      { baseS: this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, attempts: this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS },
-    );
+    this.#background = background;
+    this.#timing = {
+      tickMs: this.#cfg.HOST_TICK_MS,
+      idleCheckMs: this.#cfg.HOST_IDLE_CHECK_MS,
+      silencePollMs: 3_000,
+      interruptGraceMs: 10_000,
+      queuedOnHostMaxMs: this.#cfg.HOST_QUEUE_WAIT_MS,
+      progressWebhookMs: webhookSettings(this.#cfg).progressIntervalMs,
+      runStateWriteMs: 10_000,
+    };
+    this.#socket = new HostSocket((data) => this.#onFrame(data), { baseS: this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, attempts: this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS });
   }
 
   get #host(): HostTarget | null {
@@ -78,56 +81,72 @@ export class HostCore {
     return new ComfyClient({ url: host.url, headers: host.headers });
   }
 
-  /** RPC: take a claimed job. A second dispatch of the same attempt is a no-op. */
-  async dispatch(p: Placement): Promise<void> {
-    this.#store.setMeta("host", p.host);
-    // A late or duplicated dispatch of an attempt this host already finished, or of a job canceled
-    // before its dispatch arrived, must run nothing. (Every D1 write is fenced by attempt id besides.)
-    if (this.#store.isSettled(p.attemptId)) {
-      log.info("host.dispatch_ignored", { jobId: p.jobId, attemptId: p.attemptId });
-      return;
-    }
-    if (this.#store.isSettled(`job:${p.jobId}`)) {
-      if (await markCanceled(this.#db, p.jobId, p.attemptId, Date.now())) await wakeTerminal(this.#env, p.jobId);
-      return;
-    }
-    const now = Date.now();
-    const timeout = jobTimeoutMs(p.timeoutMs, this.#cfg.COMFYUI_TIMEOUT_MS);
-    const added = this.#store.add({
-      attemptId: p.attemptId, jobId: p.jobId, graphJson: p.graphJson, clientId: null, state: "pending",
-      // Until it starts, a prompt may wait behind the one running (one slot's worth of time).
-      dispatchedAtMs: now, startedAtMs: null, deadlineMs: now + 2 * timeout, lastEventAtMs: now, includePreviews: p.includePreviews,
-    });
-    await this.#armAlarm(now + this.#cfg.HOST_TICK_MS);
-    if (!added) return;
-    const attempt = this.#store.get(p.attemptId);
-    if (attempt) await this.#submit(p.host, attempt, false);
+  /**
+   * RPC: take a claimed job. The attempt is stored before the first await, so anything that reaches
+   * this object after the call was sent sees it; the call then carries the submit through (I/O is
+   * done inside the call that started it). Placers do not wait for it: see scheduler/place.ts.
+   */
+  async dispatch(c: Claim): Promise<void> {
+    this.#store.setMeta("host", c.host);
+    await this.#take(c);
   }
 
-  /** RPC: the job went to `canceling`. Pending in ComfyUI → deleted; running → interrupted by prompt id. */
+  async #take(c: Claim) {
+    const { host, ...claimed } = c;
+    // A late or duplicated dispatch of an attempt this host already finished runs nothing.
+    if (this.#store.isSettled(c.attemptId)) return log.info("host.dispatch_ignored", { jobId: c.jobId, attemptId: c.attemptId });
+    const now = Date.now();
+    if (!this.#store.add(claimed, now, jobTimeoutMs(c.timeoutMs, this.#cfg.COMFYUI_TIMEOUT_MS))) return;
+    const a = this.#store.get(c.attemptId)!;
+    // The cancel overtook the dispatch: end it canceled instead of running it.
+    if (this.#store.isSettled(`job:${c.jobId}`)) return this.#end(a, { kind: "canceled", startedAtMs: null, progress: null });
+    await this.#rearm();
+    await this.#submit(host, a, false);
+  }
+
+  /** RPC: the job went to `canceling`. Waiting in ComfyUI → deleted; running → interrupted by prompt id. */
   async cancel(jobId: string): Promise<void> {
     const host = this.#host;
-    const attempt = this.#store.byJob(jobId);
+    const a = this.#store.byJob(jobId);
     if (!host) return;
-    if (!attempt) {
-      // The cancel overtook the dispatch: remember it, so the dispatch ends the job canceled instead
-      // of running it (and if no dispatch ever comes, the sweep does).
+    if (!a) {
+      // The cancel overtook the dispatch: remember it, so the dispatch ends the job canceled.
       this.#store.markSettled(`job:${jobId}`, Date.now());
       return;
     }
-    this.#store.update(attempt.attemptId, { state: "canceling" });
-    const client = this.#client(host);
-    try {
-      await client.deletePending([attempt.attemptId]);
-      await client.interrupt(attempt.attemptId);
-    } catch (e) {
-      log.warn("host.cancel_failed", { jobId, ...errorFields(e) });
-    }
-    await this.#reconcile(host, this.#store.get(attempt.attemptId));
+    if (a.phase === "ended") return;
+    this.#store.update(a.attemptId, { phase: "canceling" });
+    await stopPrompt(this.#client(host), a.attemptId);
+    await this.#reconcile(host, a.attemptId);
   }
 
   knows(attemptId: string): boolean {
     return this.#store.get(attemptId) !== null;
+  }
+
+  /** RPC: what GET /jobs/:id shows of a running job that D1 does not have yet. */
+  live(jobId: string): { startedAtMs: number | null; progress: Progress | null } | null {
+    const a = this.#store.byJob(jobId);
+    return a ? { startedAtMs: a.startedAtMs, progress: a.progress } : null;
+  }
+
+  /**
+   * RPC: resolves with the job's finished row once it leaves this host (or `row: null` when it went
+   * back to the queue), or `null` after `timeoutMs`; `undefined` when the host does not hold it.
+   */
+  async waitFor(jobId: string, timeoutMs: number): Promise<Final | null | undefined> {
+    const kept = this.#finals.get(jobId);
+    if (kept) return { row: kept.row };
+    if (!this.#store.byJob(jobId)) return undefined;
+    return new Promise<Final | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), Math.min(timeoutMs, 60_000));
+      const list = this.#waiters.get(jobId) ?? [];
+      list.push((f) => {
+        clearTimeout(timer);
+        resolve(f);
+      });
+      this.#waiters.set(jobId, list);
+    });
   }
 
   /** RPC from the sweep: refresh the host's address and check on it now. */
@@ -136,313 +155,283 @@ export class HostCore {
     await this.tick();
   }
 
-  /** RPC and alarm: deadlines, silent prompts, reconnects, health, pulling work. Re-arms while there is work. */
+  /** Alarm: health, deadlines, silent prompts, adoption of lost dispatches, then the next alarm. */
   async tick(): Promise<void> {
     const host = this.#host;
     if (!host) return;
-    if (this.#store.count() === 0 && !(await this.#db.query.hosts.findFirst({ where: (h, { eq }) => eq(h.id, host.id) }))) {
+    const now = Date.now();
+    if (this.#store.count() === 0 && !(await this.#db.query.hosts.findFirst({ columns: { id: true }, where: (h, { eq }) => eq(h.id, host.id) }))) {
       // The host was removed: forget it, so no alarm wakes this object again.
       this.#store.setMeta("host", null);
       this.#socket.close("host removed");
       return;
     }
-    const now = Date.now();
-    const client = this.#client(host);
-    try {
-      await client.systemStats(5_000);
-      if (this.#healthFailures > 0 || now - this.#lastMarkedMs > 15_000) {
-        await markHost(this.#db, host.id, { ok: true, nowMs: now });
-        this.#lastMarkedMs = now;
-      }
-      this.#healthFailures = 0;
-    } catch (e) {
-      this.#healthFailures++;
-      log.warn("host.health_failed", { host: host.name, failures: this.#healthFailures, ...errorFields(e) });
-      if (this.#healthFailures >= FAILURES_BEFORE_OFFLINE) {
-        await markHost(this.#db, host.id, { ok: false, nowMs: now, error: e instanceof Error ? e.message : String(e) });
-        for (const a of this.#store.all()) await this.#retry(a, unreachable(e));
-      }
-      await this.#rearm();
-      return;
-    }
+    if (!(await this.#health(host, now))) return this.#rearm();
     this.#store.pruneSettled(now - SETTLED_KEPT_MS);
-    await this.#ensureSocket(host);
-    for (const a of this.#store.all()) {
-      if (now >= a.deadlineMs) await this.#timeout(host, a, now);
-      else if (a.state === "pending") await this.#submit(host, a, true);
-      else if (this.#socket.clientId !== a.clientId || now - a.lastEventAtMs > SILENCE_POLL_MS || a.state === "canceling") await this.#reconcile(host, a);
+    for (const [id, f] of this.#finals) if (now - f.atMs > FINAL_KEPT_MS) this.#finals.delete(id);
+    await this.#socket.ensure(host.name, this.#client(host));
+    for (const act of planTick(this.#store.all(), this.#socket.clientId, now, this.#timing)) {
+      const a = this.#store.get(act.attemptId);
+      if (!a) continue;
+      if (act.do === "record") await this.#record(a);
+      else if (act.do === "timeout") await this.#timeout(host, a, act.final);
+      else if (act.do === "submit") await this.#submit(host, a, true);
+      else if (act.do === "move") await this.#move(host, a);
+      else await this.#reconcile(host, a.attemptId);
     }
-    await this.#pullNext(host);
+    if (now - this.#lastAdoptCheckMs >= ADOPT_CHECK_MS) await this.#adopt(host, now);
+    // A host that just came back takes work at once; one with work keeps its slots full.
+    if (freeSlots(this.#store.all(), host.slots) > 0 && (this.#store.count() > 0 || this.#recovered)) await this.#pull(host);
+    this.#recovered = false;
     await this.#rearm();
   }
 
-  /** While it has work the host ticks; while it is unreachable it keeps checking, more slowly, so it comes back by itself. */
   async #rearm() {
-    if (this.#store.count() > 0) await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS);
-    else if (this.#healthFailures > 0) await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS * 4);
-    // An idle host is still checked, so /health and placement learn of a dead host before a job does.
-    else await this.#armAlarm(Date.now() + this.#cfg.HOST_IDLE_CHECK_MS);
+    await this.#armAlarm(nextAlarm(this.#store.all(), this.#healthFailures, Date.now(), this.#timing));
   }
 
-  async #ensureSocket(host: HostTarget): Promise<void> {
-    await this.#socket.ensure(host.name, this.#client(host));
-  }
-
-  /**
-   * Submits an attempt with its id as ComfyUI's prompt_id. `recovering`: the attempt was found
-   * pending by a tick, so an earlier submit may have reached ComfyUI before an eviction; ask first.
-   */
-  async #submit(host: HostTarget, a: Inflight, recovering: boolean): Promise<void> {
-    if (this.#busy.has(a.attemptId)) return;
-    this.#busy.add(a.attemptId);
-    try {
-      await this.#submitOnce(host, a, recovering);
-    } finally {
-      this.#busy.delete(a.attemptId);
-    }
-    await this.#recheckLater(host, a.attemptId);
-  }
-
-  async #recheckLater(host: HostTarget, attemptId: string) {
-    if (!this.#recheck.delete(attemptId)) return;
-    const a = this.#store.get(attemptId);
-    if (a && a.state !== "pending") await this.#reconcile(host, a, 5);
-  }
-
-  async #submitOnce(host: HostTarget, a: Inflight, recovering: boolean): Promise<void> {
+  /** `/system_stats`; D1 hears of it only when the host changes state (or rarely, for last_seen). */
+  async #health(host: HostTarget, now: number): Promise<boolean> {
     const client = this.#client(host);
     try {
-      if (recovering) {
-        const q = await client.queue();
-        if (q.running.includes(a.attemptId) || q.pending.includes(a.attemptId) || (await client.history(a.attemptId))) {
-          this.#store.update(a.attemptId, { state: "submitted", clientId: a.clientId ?? "unknown" });
-          return;
-        }
-      }
-      await this.#ensureSocket(host);
-      const clientId = this.#socket.clientId;
-      if (!clientId) throw new ComfyUnreachable("no WebSocket to the host");
-      this.#store.update(a.attemptId, { clientId });
-      // Issue 7: input files go to this host first (every attempt), and the Comfy.org key rides in extra_data.
-      const prepared = await prepareSubmit(this.#env, this.#cfg, this.#db, client, a.jobId, JSON.parse(a.graphJson) as Graph);
-      const res = await client.submit(prepared.graph, clientId, a.attemptId, prepared.extraData);
-      if (!res.ok) {
-        await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, classifyRejection(res.status, res.body), Date.now()));
-        await this.#pullNext(host);
-        return;
-      }
-      if (Object.keys(res.nodeErrors).length > 0) {
-        // ComfyUI queued only the outputs that validated; the rest were dropped silently. Stop the live id.
-        await client.deletePending([a.attemptId]).catch(() => undefined);
-        await client.interrupt(a.attemptId).catch(() => undefined);
-        await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, classifyRejection(400, { error: { type: "prompt_outputs_failed_validation", message: "Some outputs failed validation" }, node_errors: res.nodeErrors }), Date.now()));
-        return;
-      }
-      if (this.#store.get(a.attemptId)?.state === "canceling") {
-        // A cancel arrived while the POST was in flight: carry it out now that ComfyUI has the prompt.
-        await client.deletePending([a.attemptId]).catch(() => undefined);
-        await client.interrupt(a.attemptId).catch(() => undefined);
-        this.#recheck.add(a.attemptId);
-        return;
-      }
-      this.#store.update(a.attemptId, { state: "submitted", lastEventAtMs: Date.now() });
-      log.info("prompt.submitted", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, number: res.number });
+      await client.systemStats(5_000);
     } catch (e) {
-      if (!(e instanceof ComfyUnreachable)) {
-        log.error("prompt.submit_error", { jobId: a.jobId, ...errorFields(e) });
-        await this.#retry(a, unreachable(e));
-        return;
+      this.#healthFailures++;
+      log.warn("host.health_failed", { host: host.name, failures: this.#healthFailures, ...errorFields(e) });
+      if (this.#healthFailures === FAILURES_BEFORE_OFFLINE) {
+        await markHost(this.#db, host.id, { ok: false, nowMs: now, error: e instanceof Error ? e.message : String(e) });
+        this.#lastMarkedMs = now;
       }
-      // The POST may or may not have reached ComfyUI. The attempt stays pending: the next tick asks
-      // ComfyUI before submitting again, and health checks decide whether the host is gone.
-      const deferrals = (this.#deferrals.get(a.attemptId) ?? 0) + 1;
-      this.#deferrals.set(a.attemptId, deferrals);
-      log.warn("prompt.submit_deferred", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, deferrals, ...errorFields(e) });
-      if (deferrals >= MAX_SUBMIT_DEFERRALS) {
-        // The host answers health checks but will not take this prompt: give the job to another host.
-        await markHost(this.#db, host.id, { ok: true, nowMs: Date.now(), error: e instanceof Error ? e.message : String(e) });
-        await this.#retry(a, unreachable(e));
-        return;
+      if (this.#healthFailures >= FAILURES_BEFORE_OFFLINE) {
+        for (const a of this.#store.all()) if (a.phase !== "ended") await this.#end(a, { kind: "requeue", failure: unreachable(e), refund: false });
+        for (const a of this.#store.all()) await this.#record(a);
       }
-      await this.#armAlarm(Date.now() + this.#cfg.HOST_TICK_MS);
+      return false;
     }
-  }
-
-  async #retry(a: Inflight, f: Failure) {
-    await this.#settle(a, async () => {
-      const result = await requeueOrFail(this.#db, this.#env.JOBS, a.jobId, a.attemptId, f, this.#cfg.MAX_ATTEMPTS, Date.now());
-      log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: f.code, result });
-    });
-  }
-
-  /** The attempt leaves this host: forget it, record the outcome in D1, then wake whoever waits on the job. */
-  async #settle(a: Inflight, record: () => Promise<unknown>) {
-    this.#store.remove(a.attemptId);
-    this.#store.markSettled(a.attemptId, Date.now());
-    this.#lastProgressWrite.delete(a.attemptId);
-    this.#lastProgressEvent.delete(a.attemptId);
-    try {
-      await record();
-    } finally {
-      for (const wake of this.#waiters.get(a.jobId) ?? []) wake();
-      this.#waiters.delete(a.jobId);
+    const recovered = this.#healthFailures > 0;
+    if (recovered || now - this.#lastMarkedMs > LAST_SEEN_WRITE_MS) {
+      await markHost(this.#db, host.id, { ok: true, nowMs: now });
+      this.#lastMarkedMs = now;
     }
-    // A job that just ended has its webhook delivery in D1, written with the move; send it now.
-    await wakeTerminal(this.#env, a.jobId);
-  }
-
-  /** RPC: resolves once the job leaves this host (or after `timeoutMs`); `false` when the host does not hold it. */
-  async waitFor(jobId: string, timeoutMs: number): Promise<boolean> {
-    if (!this.#store.byJob(jobId)) return false;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.min(timeoutMs, 60_000));
-      const list = this.#waiters.get(jobId) ?? [];
-      list.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.#waiters.set(jobId, list);
-    });
+    if (recovered && this.#healthFailures >= FAILURES_BEFORE_OFFLINE) {
+      await this.#purgeDisowned(host);
+      this.#recovered = true;
+    }
+    this.#healthFailures = 0;
     return true;
   }
 
-  async #onFrame(host: HostTarget, data: string | ArrayBuffer) {
-    const ev: ComfyEvent = parseFrame(data);
-    if (ev.type === "other" || ev.type === "status") return;
-    if (!ev.promptId) return;
-    const a = this.#store.get(ev.promptId);
-    if (!a) return;
-    const now = Date.now();
-    this.#store.update(a.attemptId, { lastEventAtMs: now });
+  /**
+   * A host back from the dead (frozen, partitioned) may still hold prompts whose jobs were given to
+   * other hosts meanwhile: take each one it no longer owns off its queue, or interrupt it.
+   */
+  async #purgeDisowned(host: HostTarget) {
+    const client = this.#client(host);
     try {
-      switch (ev.type) {
-        case "execution_start": {
-          const startedAtMs = ev.timestamp ?? now;
-          // The deadline counts from when the GPU starts on it, not from the wait in ComfyUI's queue.
-          const timeout = (a.deadlineMs - a.dispatchedAtMs) / 2;
-          this.#store.update(a.attemptId, { startedAtMs, deadlineMs: now + timeout });
-          await markStarted(this.#db, a.jobId, a.attemptId, startedAtMs);
-          await emitEvent(this.#env, a.jobId, "started", now);
-          break;
-        }
-        case "progress": {
-          const last = this.#lastProgressWrite.get(a.attemptId) ?? 0;
-          if (now - last < PROGRESS_WRITE_MS && ev.value < ev.max) break;
-          this.#lastProgressWrite.set(a.attemptId, now);
-          const percent = ev.max > 0 ? Math.round((ev.value / ev.max) * 100) : 0;
-          await writeProgress(this.#db, a.jobId, a.attemptId, { node: ev.node, value: ev.value, max: ev.max, percent }, now);
-          if (now - (this.#lastProgressEvent.get(a.attemptId) ?? 0) >= webhookSettings(this.#cfg).progressIntervalMs) {
-            this.#lastProgressEvent.set(a.attemptId, now);
-            await emitEvent(this.#env, a.jobId, "progress", now);
-          }
-          break;
-        }
-        case "executing":
-          // `node: null` comes after the history entry is written: the safe moment to read it.
-          if (ev.node === null) await this.#reconcile(host, a);
-          break;
-        case "execution_success":
-        case "execution_error":
-        case "execution_interrupted":
-          await this.#reconcile(host, a, 5);
-          break;
+      const q = await client.queue();
+      for (const id of [...q.running, ...q.pending]) {
+        if (this.#store.get(id) || !this.#store.isSettled(id)) continue;
+        log.info("host.prompt_disowned", { host: host.name, attemptId: id });
+        await stopPrompt(client, id);
       }
     } catch (e) {
-      log.error("host.frame_error", { host: host.name, type: ev.type, ...errorFields(e) });
+      log.warn("host.purge_failed", { host: host.name, ...errorFields(e) });
     }
   }
 
-  /**
-   * Finds out where a submitted prompt stands by asking ComfyUI: finished (history), still queued
-   * or running, or unknown (deleted, or lost to a restart).
-   */
-  async #reconcile(host: HostTarget, a: Inflight | null, historyTries = 1): Promise<void> {
-    if (!a) return;
-    if (this.#busy.has(a.attemptId)) {
-      // Events that arrive while a submit or another reconcile runs are looked at right after it.
-      this.#recheck.add(a.attemptId);
+  /** Claims D1 gave this host whose dispatch never arrived (the placer died in between) are run here. */
+  async #adopt(host: HostTarget, now: number) {
+    this.#lastAdoptCheckMs = now;
+    try {
+      for (const o of await claimedOn(this.#env.DB, host.id, now - ADOPT_AFTER_MS)) {
+        if (this.#store.get(o.attemptId) || this.#store.isSettled(o.attemptId)) continue;
+        const c = await reclaim(this.#env.DB, o.jobId, o.attemptId, host);
+        if (!c) continue;
+        log.warn("host.claim_adopted", { host: host.name, jobId: o.jobId, attemptId: o.attemptId });
+        await this.#take(c);
+      }
+    } catch (e) {
+      log.warn("host.adopt_failed", { host: host.name, ...errorFields(e) });
+    }
+  }
+
+  /** Runs `fn` unless a conversation with ComfyUI about this attempt is under way; then runs a lookup after it. */
+  async #exclusive(host: HostTarget, attemptId: string, fn: () => Promise<void>) {
+    if (this.#busy.has(attemptId)) {
+      this.#recheck.add(attemptId);
       return;
     }
-    this.#busy.add(a.attemptId);
+    this.#busy.add(attemptId);
     try {
+      await fn();
+    } catch (e) {
+      log.warn("host.attempt_step_failed", { host: host.name, attemptId, ...errorFields(e) });
+    } finally {
+      this.#busy.delete(attemptId);
+    }
+    if (this.#recheck.delete(attemptId)) {
+      const a = this.#store.get(attemptId);
+      if (a && (a.phase === "submitted" || a.phase === "canceling")) await this.#reconcile(host, attemptId);
+    }
+  }
+
+  async #submit(host: HostTarget, first: Inflight, recovering: boolean): Promise<void> {
+    await this.#exclusive(host, first.attemptId, async () => {
+      const a = this.#store.get(first.attemptId);
+      if (!a || a.phase !== "pending") return;
       const client = this.#client(host);
-      let entry: HistoryEntry | null = null;
-      for (let i = 0; i < historyTries && !entry; i++) {
-        entry = await client.history(a.attemptId);
-        if (!entry && i + 1 < historyTries) await new Promise((r) => setTimeout(r, 100));
-      }
-      if (entry) return await this.#finish(host, client, a, entry);
-      const q = await client.queue();
-      if (q.running.includes(a.attemptId) || q.pending.includes(a.attemptId)) return;
-      // ComfyUI moves a prompt from the queue to history in one step; look again in case it did so between our two reads.
-      entry = await client.history(a.attemptId);
-      if (entry) return await this.#finish(host, client, a, entry);
-      if (a.state === "canceling") {
-        await this.#settle(a, () => markCanceled(this.#db, a.jobId, a.attemptId, Date.now()));
+      await this.#socket.ensure(host.name, client);
+      const clientId = this.#socket.clientId;
+      const res = clientId
+        ? await submitPrompt(this.#env, this.#cfg, client, a, clientId, recovering || a.submittedAtMs !== null)
+        : ({ kind: "deferred", error: new Error("no WebSocket to the host") } as const);
+      const now = Date.now();
+      if (res.kind === "submitted" || res.kind === "already") {
+        // A cancel that arrived while the POST was in flight is carried out now that ComfyUI has the prompt.
+        const canceling = this.#store.get(a.attemptId)?.phase === "canceling";
+        this.#store.update(a.attemptId, { phase: canceling ? "canceling" : "submitted", clientId: res.kind === "already" ? (a.clientId ?? "unknown") : clientId!, submittedAtMs: now, lastEventAtMs: now, ...(res.kind === "submitted" && res.warning ? { warning: res.warning } : {}) });
+        if (canceling) await stopPrompt(client, a.attemptId);
+        if (canceling) this.#recheck.add(a.attemptId);
         return;
       }
-      // Neither queued nor in history: ComfyUI restarted or someone cleared it. Run it again.
-      await this.#retry(a, { code: "COMFYUI_UNREACHABLE", message: "The ComfyUI host lost the prompt (restarted or cleared its queue)", retryable: true });
-    } catch (e) {
-      log.warn("host.reconcile_failed", { host: host.name, attemptId: a.attemptId, ...errorFields(e) });
-    } finally {
-      this.#busy.delete(a.attemptId);
-      if (!this.#store.get(a.attemptId)) await this.#pullNext(host).catch((e) => log.error("host.pull_failed", errorFields(e)));
-      else await this.#recheckLater(host, a.attemptId);
-    }
-  }
-
-  async #finish(host: HostTarget, client: ComfyClient, a: Inflight, entry: HistoryEntry) {
-    const outcome = outcomeOf(entry);
-    const now = Date.now();
-    const current = this.#store.get(a.attemptId) ?? a;
-    if (outcome.kind === "interrupted") {
-      await this.#settle(a, () => {
-        if (current.state === "canceling") return markCanceled(this.#db, a.jobId, a.attemptId, now);
-        if (now >= a.deadlineMs) return fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now);
-        return fail(this.#db, a.jobId, a.attemptId, { code: "COMFYUI_INTERRUPTED", message: "The prompt was interrupted on the ComfyUI host", retryable: false }, now);
-      });
-      return;
-    }
-    if (outcome.kind === "failed") {
-      await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, outcome.failure, now));
-      return;
-    }
-    const stored: StoredOutput[] = [];
-    try {
-      for (const o of planOutputs(entry, { includePreviews: a.includePreviews })) {
-        stored.push(o.kind === "text" ? textOutput(o) : await copyOutput(client, this.#env.OUTPUTS, a.jobId, o));
+      if (res.kind === "rejected") return this.#end(a, { kind: "failed", failure: res.failure, startedAtMs: null, progress: null });
+      if (res.kind === "broken") {
+        log.error("prompt.submit_error", { jobId: a.jobId, ...errorFields(res.error) });
+        return this.#end(a, { kind: "requeue", failure: unreachable(res.error), refund: false });
       }
-    } catch (e) {
-      log.error("output.copy_failed", { jobId: a.jobId, ...errorFields(e) });
-      return this.#retry(a, { code: "STORAGE_ERROR", message: `Copying outputs failed: ${e instanceof Error ? e.message : String(e)}`, retryable: true });
-    }
-    const timing = executionTiming(entry, current.startedAtMs);
-    await this.#settle(a, () => succeed(this.#db, a.jobId, a.attemptId, stored, timing, Date.now()));
-    log.info("job.succeeded", { jobId: a.jobId, host: host.name, outputs: stored.length, executionMs: timing.executionMs });
+      // Deferred: the attempt stays pending (with submittedAtMs set, so the next try asks ComfyUI first).
+      this.#store.update(a.attemptId, { submittedAtMs: a.submittedAtMs ?? now });
+      const deferrals = (this.#deferrals.get(a.attemptId) ?? 0) + 1;
+      this.#deferrals.set(a.attemptId, deferrals);
+      log.warn("prompt.submit_deferred", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, deferrals, ...errorFields(res.error) });
+      if (deferrals >= MAX_SUBMIT_DEFERRALS) {
+        // The host answers health checks but will not take this prompt: give the job to another host.
+        await markHost(this.#db, host.id, { ok: true, nowMs: now, error: res.error instanceof Error ? res.error.message : String(res.error) });
+        await this.#end(a, { kind: "requeue", failure: unreachable(res.error), refund: false });
+      }
+    });
   }
 
-  async #timeout(host: HostTarget, a: Inflight, now: number) {
-    const client = this.#client(host);
-    await client.deletePending([a.attemptId]).catch(() => undefined);
-    await client.interrupt(a.attemptId).catch(() => undefined);
+  async #reconcile(host: HostTarget, attemptId: string): Promise<void> {
+    await this.#exclusive(host, attemptId, async () => {
+      const a = this.#store.get(attemptId);
+      if (!a || a.phase === "ended" || a.phase === "pending") return;
+      const client = this.#client(host);
+      const found = await lookUp(client, a.attemptId);
+      if (found.kind === "waiting") return;
+      if (found.kind === "lost") {
+        if (a.phase === "canceling") return this.#end(a, { kind: "canceled", startedAtMs: a.startedAtMs, progress: a.progress });
+        // Neither queued nor in history: ComfyUI restarted or someone cleared it. Run it again elsewhere.
+        return this.#end(a, { kind: "requeue", failure: { code: "COMFYUI_UNREACHABLE", message: "The ComfyUI host lost the prompt (restarted or cleared its queue)", retryable: true }, refund: false });
+      }
+      const got = await collect(this.#env, client, this.#store.get(attemptId) ?? a, found.entry, Date.now());
+      await this.#end(a, "finish" in got ? got.finish : { kind: "requeue", failure: got.requeue, refund: false });
+    });
+  }
+
+  async #timeout(host: HostTarget, a: Inflight, final: boolean) {
+    await stopPrompt(this.#client(host), a.attemptId);
     // A prompt that never started is simply gone from the queue now. A running one stops at its next
     // progress step; a node that never reports one is given up on after a grace period.
-    if (a.startedAtMs === null || now >= a.deadlineMs + INTERRUPT_GRACE_MS) {
-      await this.#settle(a, () => fail(this.#db, a.jobId, a.attemptId, timeoutFailure(a), now));
-      await this.#pullNext(host);
-    } else {
-      await this.#reconcile(host, a);
+    if (final) await this.#end(a, { kind: "failed", failure: timeoutFailure(a), startedAtMs: a.startedAtMs, progress: a.progress });
+    else await this.#reconcile(host, a.attemptId);
+  }
+
+  /** A prompt stuck in ComfyUI's queue behind a long-running one goes back to the queue for another host. */
+  async #move(host: HostTarget, a: Inflight) {
+    await this.#exclusive(host, a.attemptId, async () => {
+      const client = this.#client(host);
+      await client.deletePending([a.attemptId]);
+      const q = await client.queue();
+      // Only a prompt confirmed gone (neither waiting nor started) may run elsewhere: never twice.
+      if (q.pending.includes(a.attemptId) || q.running.includes(a.attemptId) || (await client.history(a.attemptId))) return;
+      log.info("host.prompt_moved", { host: host.name, jobId: a.jobId, attemptId: a.attemptId });
+      await this.#end(a, { kind: "requeue", failure: { code: "COMFYUI_UNREACHABLE", message: "Moved off a host whose running prompt held it up", retryable: true }, refund: true });
+    });
+  }
+
+  /** The outcome is stored here first, so a crash before D1 has it loses nothing; then D1 is written. */
+  async #end(a: Inflight, outcome: Outcome) {
+    this.#store.update(a.attemptId, { phase: "ended", outcome });
+    const ended = this.#store.get(a.attemptId);
+    if (ended) await this.#record(ended);
+  }
+
+  /** Writes an ended attempt's outcome to D1; only then is it forgotten. A failed write is retried by the tick. */
+  async #record(a: Inflight) {
+    const o = a.outcome;
+    if (!o) return;
+    const host = this.#host;
+    const now = Date.now();
+    let row: JobRow | null;
+    let webhook: { deliveryId: string } | null;
+    let next: Claim | null = null;
+    let more = false;
+    try {
+      if (o.kind === "requeue") {
+        const r = await requeueMove(this.#env.DB, a.jobId, a.attemptId, o.failure, this.#cfg.MAX_ATTEMPTS, now, { startedAtMs: a.startedAtMs, progress: a.progress }, o.refund);
+        log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: o.failure.code, result: r.result });
+        ({ webhook } = r);
+        row = r.result === "requeued" ? null : r.row;
+        // The queue message wakes placement on whichever host is free; a healthy host also pulls
+        // at once below (it may well be the one to take the job again, after a restart of ComfyUI).
+        if (r.result === "requeued") {
+          more = true;
+          await this.#env.JOBS.send({ jobId: a.jobId }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: a.jobId, ...errorFields(e) }));
+        }
+      } else {
+        // A healthy host refills the freed slot in the same round trip.
+        const r = await finishMove(this.#env.DB, a.jobId, a.attemptId, o, now, host && this.#healthFailures === 0 ? host.id : undefined);
+        ({ row, webhook, next, more } = r);
+        if (row) log.info("job.ended", { jobId: a.jobId, status: row.status, host: host?.name });
+      }
+    } catch (e) {
+      log.error("job.record_failed", { jobId: a.jobId, attemptId: a.attemptId, ...errorFields(e) });
+      return;
+    }
+    this.#store.remove(a.attemptId, now);
+    this.#deferrals.delete(a.attemptId);
+    this.#clocks.delete(a.attemptId);
+    // Only a finished row is kept for late long-polls: a requeued job is D1's to report.
+    if (row) this.#finals.set(a.jobId, { row, atMs: now });
+    for (const wake of this.#waiters.get(a.jobId) ?? []) wake({ row });
+    this.#waiters.delete(a.jobId);
+    if (webhook) await sendAttempt(this.#env, { deliveryId: webhook.deliveryId, attempt: 1 });
+    if (next) await this.#take(next);
+    if (host && more && this.#healthFailures === 0 && freeSlots(this.#store.all(), host.slots) > 0) await this.#pull(host);
+  }
+
+  /** Fills free slots with queued jobs, one claim (one D1 round trip) each, while work is waiting. */
+  async #pull(host: HostTarget) {
+    while (freeSlots(this.#store.all(), host.slots) > 0) {
+      const got = await claim(this.#env.DB, Date.now(), host.id);
+      if (got.claim) await this.#take(got.claim);
+      if (!got.claim || !got.more) return;
     }
   }
 
-  /** Fills free slots with the next queued jobs, without waiting for a queue message. */
-  async #pullNext(host: HostTarget) {
-    // The claim itself checks that the host is online and has a free slot.
-    while (this.#store.count() < host.slots) {
-      const claimed = await claimNext(this.#env.DB, host, Date.now());
-      if (!claimed) return;
-      await this.dispatch({ ...claimed, host });
+  #onFrame(data: string | ArrayBuffer) {
+    const ev = parseFrame(data);
+    if (ev.type === "other" || ev.type === "status" || !ev.promptId) return;
+    const a = this.#store.get(ev.promptId);
+    const host = this.#host;
+    if (!a || !host || a.phase === "ended") return;
+    const now = Date.now();
+    const clocks = this.#clocks.get(a.attemptId) ?? { lastProgressWebhookAtMs: 0, lastRunStateWriteAtMs: 0 };
+    this.#clocks.set(a.attemptId, clocks);
+    const plan = planFrame(a, ev, now, this.#timing, clocks);
+    this.#store.update(a.attemptId, plan.patch);
+    if (plan.patch.deadlineMs !== undefined) this.#background(this.#rearm());
+    if (plan.emit) {
+      if (plan.emit === "progress") clocks.lastProgressWebhookAtMs = now;
+      this.#background(emitEvent(this.#env, a.jobId, plan.emit, now));
     }
+    if (plan.writeRunState) {
+      clocks.lastRunStateWriteAtMs = now;
+      const cur = this.#store.get(a.attemptId)!;
+      this.#background(runStateMove(this.#env.DB, a.jobId, a.attemptId, { startedAtMs: cur.startedAtMs, progress: cur.progress }, now).catch((e: unknown) => log.warn("job.run_state_failed", { jobId: a.jobId, ...errorFields(e) })));
+    }
+    if (plan.reconcile) this.#background(this.#reconcile(host, a.attemptId));
   }
 }
+

@@ -1,32 +1,34 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import type { Claim, HostTarget } from "../jobs/moves";
 import { errorFields, log } from "../lib/log";
-import type { HostTarget, Placement } from "../scheduler/place";
 import { HostCore } from "./core";
 
 /**
- * One Durable Object per ComfyUI host: the only writer of its running jobs' progress. It keeps
- * an alarm armed while it has work, because an outbound WebSocket does not keep it alive.
+ * One Durable Object per ComfyUI host: the only writer of its running jobs, and the live source of
+ * their progress. It keeps an alarm armed (deadlines, ticks, idle checks), because an outbound
+ * WebSocket does not keep it alive.
  */
 export class HostDO extends DurableObject<Env> {
   #core: HostCore | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    // Waking after an eviction or restart: the alarm (which survives both) resumes the work.
-  }
-
-  dispatch(p: Placement) {
-    return this.#with((h) => h.dispatch(p));
+  /** Returns once the attempt is stored; the prompt goes out after. */
+  dispatch(c: Claim) {
+    return this.#with((h) => h.dispatch(c));
   }
 
   cancel(jobId: string) {
     return this.#with((h) => h.cancel(jobId));
   }
 
-  /** Resolves when the job leaves this host (finished, failed, re-queued) or after `timeoutMs`. */
+  /** The finished row when the job leaves this host; `null` on timeout; `undefined` when the host does not hold it. */
   waitFor(jobId: string, timeoutMs: number) {
     return this.#with((h) => h.waitFor(jobId, timeoutMs));
+  }
+
+  /** A running job's start time and progress, which D1 gets only now and then. */
+  live(jobId: string) {
+    return this.#with(async (h) => h.live(jobId));
   }
 
   /** Whether this host still holds an attempt; the sweep uses it to find jobs no host took. */
@@ -49,10 +51,15 @@ export class HostDO extends DurableObject<Env> {
   }
 
   async #with<T>(fn: (h: HostCore) => Promise<T>): Promise<T> {
-    this.#core ??= new HostCore(this.ctx.storage.sql, this.env, async (atMs) => {
-      const current = await this.ctx.storage.getAlarm();
-      if (current === null || current > atMs) await this.ctx.storage.setAlarm(atMs);
-    });
+    this.#core ??= new HostCore(
+      this.ctx.storage.sql,
+      this.env,
+      async (atMs) => {
+        const current = await this.ctx.storage.getAlarm();
+        if (current === null || current > atMs) await this.ctx.storage.setAlarm(atMs);
+      },
+      (p) => void p.catch((e: unknown) => log.error("host.background_failed", errorFields(e))),
+    );
     return fn(this.#core);
   }
 }

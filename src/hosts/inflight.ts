@@ -1,43 +1,63 @@
+import type { Failure } from "../comfy/classify";
+import type { Claim, Finish } from "../jobs/moves";
+import type { Progress } from "../jobs/view";
+import type { AttemptView, Phase } from "./planner";
+
 /**
- * The prompts a host has in flight, kept in the HostDO's own SQLite so an eviction, a deploy or a
- * local restart loses none of them.
+ * The attempts a host holds, kept in the HostDO's own SQLite so an eviction, a deploy or a runtime
+ * kill loses none of them. An attempt is removed only after D1 has its outcome (`ended` keeps the
+ * outcome until then), and the ids of removed attempts are remembered against late duplicates.
  */
-export type InflightState = "pending" | "submitted" | "canceling";
-export type Inflight = {
-  attemptId: string;
+export type Inflight = AttemptView & {
   jobId: string;
-  graphJson: string;
-  clientId: string | null;
-  state: InflightState;
-  dispatchedAtMs: number;
-  startedAtMs: number | null;
-  deadlineMs: number;
-  lastEventAtMs: number;
-  /** The job asked to keep temp-type previews as outputs. */
+  claim: Omit<Claim, "host">;
   includePreviews: boolean;
+  /** Set when `phase` is `ended`: what D1 must record. */
+  outcome: Outcome | null;
+  /** Outputs ComfyUI dropped from a partly valid graph, reported with the job's result. */
+  warning: Failure | null;
 };
+export type Outcome = Finish | { kind: "requeue"; failure: Failure; refund: boolean };
 
 type Row = {
-  attempt_id: string; job_id: string; graph_json: string; client_id: string | null; state: InflightState;
-  dispatched_at_ms: number; started_at_ms: number | null; deadline_ms: number; last_event_at_ms: number; include_previews: number;
+  attempt_id: string; job_id: string; claim_json: string; phase: Phase; client_id: string | null; dispatched_at_ms: number;
+  submitted_at_ms: number | null; started_at_ms: number | null; deadline_ms: number; last_event_at_ms: number; timeout_ms: number;
+  progress_json: string | null; outcome_json: string | null; warning_json: string | null;
 };
 
-const fromRow = (r: Row): Inflight => ({
-  attemptId: r.attempt_id, jobId: r.job_id, graphJson: r.graph_json, clientId: r.client_id, state: r.state,
-  dispatchedAtMs: r.dispatched_at_ms, startedAtMs: r.started_at_ms, deadlineMs: r.deadline_ms, lastEventAtMs: r.last_event_at_ms,
-  includePreviews: r.include_previews === 1,
-});
+const fromRow = (r: Row): Inflight => {
+  const claim = JSON.parse(r.claim_json) as Inflight["claim"];
+  return {
+    attemptId: r.attempt_id, jobId: r.job_id, claim, phase: r.phase, clientId: r.client_id, dispatchedAtMs: r.dispatched_at_ms,
+    submittedAtMs: r.submitted_at_ms, startedAtMs: r.started_at_ms, deadlineMs: r.deadline_ms, lastEventAtMs: r.last_event_at_ms,
+    timeoutMs: r.timeout_ms, progress: r.progress_json ? (JSON.parse(r.progress_json) as Progress) : null,
+    outcome: r.outcome_json ? (JSON.parse(r.outcome_json) as Outcome) : null,
+    warning: r.warning_json ? (JSON.parse(r.warning_json) as Failure) : null,
+    events: claim.events, includePreviews: claim.includePreviews,
+  };
+};
+
+const COLUMNS: Record<string, [string, (v: unknown) => unknown]> = {
+  phase: ["phase", (v) => v],
+  clientId: ["client_id", (v) => v],
+  submittedAtMs: ["submitted_at_ms", (v) => v],
+  startedAtMs: ["started_at_ms", (v) => v],
+  deadlineMs: ["deadline_ms", (v) => v],
+  lastEventAtMs: ["last_event_at_ms", (v) => v],
+  progress: ["progress_json", (v) => (v == null ? null : JSON.stringify(v))],
+  outcome: ["outcome_json", (v) => (v == null ? null : JSON.stringify(v))],
+  warning: ["warning_json", (v) => (v == null ? null : JSON.stringify(v))],
+};
+export type InflightPatch = Partial<Pick<Inflight, "phase" | "clientId" | "submittedAtMs" | "startedAtMs" | "deadlineMs" | "lastEventAtMs" | "progress" | "outcome" | "warning">>;
 
 export class InflightStore {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS inflight (
-      attempt_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, graph_json TEXT NOT NULL, client_id TEXT,
-      state TEXT NOT NULL, dispatched_at_ms INTEGER NOT NULL, started_at_ms INTEGER,
-      deadline_ms INTEGER NOT NULL, last_event_at_ms INTEGER NOT NULL)`);
-    // Added after the first version of the table: objects created before it get the column here.
-    if (!sql.exec(`SELECT 1 FROM pragma_table_info('inflight') WHERE name = 'include_previews'`).toArray().length) {
-      sql.exec(`ALTER TABLE inflight ADD COLUMN include_previews INTEGER NOT NULL DEFAULT 0`);
-    }
+    // `inflight` was this table's first shape; attempts it still held are adopted from D1 (see HostCore.#adopt).
+    sql.exec(`DROP TABLE IF EXISTS inflight`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS attempts (
+      attempt_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, claim_json TEXT NOT NULL, phase TEXT NOT NULL, client_id TEXT,
+      dispatched_at_ms INTEGER NOT NULL, submitted_at_ms INTEGER, started_at_ms INTEGER, deadline_ms INTEGER NOT NULL,
+      last_event_at_ms INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, progress_json TEXT, outcome_json TEXT, warning_json TEXT)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS settled (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)`);
   }
@@ -54,36 +74,44 @@ export class InflightStore {
   }
 
   all(): Inflight[] {
-    return this.sql.exec<Row>(`SELECT * FROM inflight ORDER BY dispatched_at_ms`).toArray().map(fromRow);
+    return this.sql.exec<Row>(`SELECT * FROM attempts ORDER BY dispatched_at_ms`).toArray().map(fromRow);
   }
   get(attemptId: string): Inflight | null {
-    const r = this.sql.exec<Row>(`SELECT * FROM inflight WHERE attempt_id = ?`, attemptId).toArray()[0];
+    const r = this.sql.exec<Row>(`SELECT * FROM attempts WHERE attempt_id = ?`, attemptId).toArray()[0];
     return r ? fromRow(r) : null;
   }
   byJob(jobId: string): Inflight | null {
-    const r = this.sql.exec<Row>(`SELECT * FROM inflight WHERE job_id = ?`, jobId).toArray()[0];
+    const r = this.sql.exec<Row>(`SELECT * FROM attempts WHERE job_id = ?`, jobId).toArray()[0];
     return r ? fromRow(r) : null;
   }
   /** `false` when this attempt is already here: a duplicate dispatch changes nothing. */
-  add(i: Inflight): boolean {
+  add(c: Omit<Claim, "host">, nowMs: number, timeoutMs: number): boolean {
     // Synchronous SQL in a Durable Object: nothing can run between this check and the insert.
-    if (this.get(i.attemptId)) return false;
+    if (this.get(c.attemptId)) return false;
     this.sql.exec(
-      `INSERT INTO inflight (attempt_id, job_id, graph_json, client_id, state, dispatched_at_ms, started_at_ms, deadline_ms, last_event_at_ms, include_previews)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      i.attemptId, i.jobId, i.graphJson, i.clientId, i.state, i.dispatchedAtMs, i.startedAtMs, i.deadlineMs, i.lastEventAtMs, i.includePreviews ? 1 : 0,
+      `INSERT INTO attempts (attempt_id, job_id, claim_json, phase, client_id, dispatched_at_ms, deadline_ms, last_event_at_ms, timeout_ms)
+       VALUES (?, ?, ?, 'pending', NULL, ?, ?, ?, ?)`,
+      // Until it starts, a prompt may wait behind the one running (one slot's worth of time).
+      c.attemptId, c.jobId, JSON.stringify(c), nowMs, nowMs + 2 * timeoutMs, nowMs, timeoutMs,
     );
     return true;
   }
-  update(attemptId: string, patch: Partial<Pick<Inflight, "state" | "clientId" | "startedAtMs" | "lastEventAtMs" | "deadlineMs">>) {
-    const cols: Record<string, string> = { state: "state", clientId: "client_id", startedAtMs: "started_at_ms", lastEventAtMs: "last_event_at_ms", deadlineMs: "deadline_ms" };
-    for (const [k, v] of Object.entries(patch)) this.sql.exec(`UPDATE inflight SET ${cols[k]} = ? WHERE attempt_id = ?`, v ?? null, attemptId);
+  update(attemptId: string, patch: InflightPatch) {
+    const entries = Object.entries(patch).filter(([k]) => COLUMNS[k]);
+    if (!entries.length) return;
+    this.sql.exec(
+      `UPDATE attempts SET ${entries.map(([k]) => `${COLUMNS[k]![0]} = ?`).join(", ")} WHERE attempt_id = ?`,
+      ...entries.map(([k, v]) => COLUMNS[k]![1](v) as string | number | null),
+      attemptId,
+    );
   }
-  remove(attemptId: string) {
-    this.sql.exec(`DELETE FROM inflight WHERE attempt_id = ?`, attemptId);
+  /** D1 has the attempt's outcome: forget it, remembering its id against late duplicate dispatches. */
+  remove(attemptId: string, nowMs: number) {
+    this.sql.exec(`DELETE FROM attempts WHERE attempt_id = ?`, attemptId);
+    this.markSettled(attemptId, nowMs);
   }
   count(): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM inflight`).one().n;
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM attempts`).one().n;
   }
   getMeta<T>(key: string): T | null {
     const r = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];

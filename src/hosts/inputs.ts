@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import type { ComfyClient } from "../comfy/client";
 import type { Graph } from "../comfy/graph";
-import type { Db } from "../db/client";
-import { jobs } from "../db/schema";
+import { db } from "../db/client";
 import type { Config, Env } from "../env";
+import type { Claim } from "../jobs/moves";
 import { decryptSecret } from "../jobs/secret";
 import { log } from "../lib/log";
 import { rewriteReferences, uploadName, type InputFile } from "../storage/inputs";
@@ -12,14 +11,14 @@ import { signingSecret } from "../storage/signed-url";
 /**
  * What an attempt needs on its host right before `POST /prompt`: its input files uploaded (every
  * attempt, since a re-dispatch lands on another host), the graph's references rewritten to the
- * names ComfyUI gave them, and the Comfy.org key for `extra_data` (the job's own, else the config's).
+ * names ComfyUI gave them, and the Comfy.org key for `extra_data` (the job's own, else the config's). Everything comes
+ * with the claim: no D1 read before the prompt goes out.
  */
 export async function prepareSubmit(
-  env: Env, cfg: Config, d: Db, client: ComfyClient, jobId: string, graph: Graph,
+  env: Env, cfg: Config, client: ComfyClient, jobId: string, claim: Pick<Claim, "inputFilesJson" | "comfyKeyEnc">, graph: Graph,
 ): Promise<{ graph: Graph; extraData: Record<string, unknown> }> {
-  const row = await d.select({ files: jobs.inputFilesJson, key: jobs.comfyKeyEnc }).from(jobs).where(eq(jobs.id, jobId)).get();
   let out = graph;
-  for (const f of row?.files ? (JSON.parse(row.files) as InputFile[]) : []) {
+  for (const f of claim.inputFilesJson ? (JSON.parse(claim.inputFilesJson) as InputFile[]) : []) {
     const obj = await env.OUTPUTS.get(f.key);
     if (!obj) throw new Error(`input file "${f.name}" is gone from storage (${f.key})`);
     const blob = new Blob([await obj.arrayBuffer()], { type: f.contentType });
@@ -29,8 +28,8 @@ export async function prepareSubmit(
     log.info("input.uploaded", { jobId, name: f.name, as: ref, bytes: f.bytes });
   }
   let apiKey = cfg.COMFY_ORG_API_KEY;
-  if (row?.key) {
-    const own = await decryptSecret(await signingSecret(d, env.DB, cfg.SIGNING_SECRET), jobId, row.key);
+  if (claim.comfyKeyEnc) {
+    const own = await decryptSecret(await signingSecret(db(env.DB), env.DB, cfg.SIGNING_SECRET), jobId, claim.comfyKeyEnc);
     if (own === null) log.warn("job.comfy_key_unreadable", { jobId });
     else apiKey = own;
   }

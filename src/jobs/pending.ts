@@ -1,6 +1,7 @@
 import { getTableColumns } from "drizzle-orm";
 import { jobs, type JobRow } from "../db/schema";
 import { ApiError } from "../errors";
+import { PENDING } from "./states";
 
 /**
  * Pending limits: queued + running (+ canceling) jobs per owner and across the deployment. The
@@ -13,7 +14,7 @@ export const NO_PENDING_LIMITS: PendingLimits = { owner: 0, global: 0 };
 /** A client over its pending limit is told to come back after this long. */
 export const QUEUE_FULL_RETRY_AFTER_S = 10;
 
-const PENDING = `status IN ('queued', 'running', 'canceling')`;
+const PENDING_SQL = `status IN (${PENDING.map((s) => `'${s}'`).join(", ")})`;
 
 /** The job row, inserted only while the owner and the deployment are under their limits (0 = none). */
 export function insertJobUnderLimits(d1: D1Database, row: JobRow, limits: PendingLimits): D1PreparedStatement {
@@ -21,11 +22,11 @@ export function insertJobUnderLimits(d1: D1Database, row: JobRow, limits: Pendin
   const params: unknown[] = cols.map(([k]) => (row as Record<string, unknown>)[k] ?? null);
   const conds: string[] = [];
   if (limits.owner > 0) {
-    conds.push(`(SELECT count(*) FROM jobs WHERE owner = ? AND ${PENDING}) < ?`);
+    conds.push(`(SELECT count(*) FROM jobs WHERE owner = ? AND ${PENDING_SQL}) < ?`);
     params.push(row.owner, limits.owner);
   }
   if (limits.global > 0) {
-    conds.push(`(SELECT count(*) FROM jobs WHERE ${PENDING}) < ?`);
+    conds.push(`(SELECT count(*) FROM jobs WHERE ${PENDING_SQL}) < ?`);
     params.push(limits.global);
   }
   const sql =
@@ -45,7 +46,7 @@ export function insertIdempotencyForJob(d1: D1Database, rec: { owner: string; ke
 
 export async function pendingCounts(d1: D1Database, owner: string): Promise<{ owner: number; global: number }> {
   const r = await d1
-    .prepare(`SELECT (SELECT count(*) FROM jobs WHERE owner = ? AND ${PENDING}) AS owner, (SELECT count(*) FROM jobs WHERE ${PENDING}) AS global`)
+    .prepare(`SELECT (SELECT count(*) FROM jobs WHERE owner = ? AND ${PENDING_SQL}) AS owner, (SELECT count(*) FROM jobs WHERE ${PENDING_SQL}) AS global`)
     .bind(owner)
     .first<{ owner: number; global: number }>();
   return { owner: r?.owner ?? 0, global: r?.global ?? 0 };

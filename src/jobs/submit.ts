@@ -11,10 +11,12 @@ import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { initialState } from "../webhooks/job-state";
 import type { FetchPolicy } from "../storage/inputs";
-import { jobsAheadStatement } from "../scheduler/claim";
 import { fillWorkflow, type FillOptions } from "./fill";
 import { resolveInputFiles } from "./input-files";
 import { checkLimits } from "./limits";
+import { STATUS } from "./states";
+import { submitMove, type Claim } from "./moves";
+import { jobsAheadStatement } from "./queue-position";
 import { insertIdempotencyForJob, insertJobUnderLimits, NO_PENDING_LIMITS, queueFullError, type PendingLimits } from "./pending";
 
 /** JSON with sorted keys, so the same request always hashes the same. */
@@ -59,9 +61,10 @@ async function replay(d: Db, owner: string, key: string, requestHash: string): P
 }
 
 /**
- * Writes the job (and its idempotency record) in one batch. The caller then wakes placement (the
- * queue message and a direct attempt); a lost wake-up loses nothing: the row is the truth and the
- * sweep re-enqueues it.
+ * Writes the job (and its idempotency record) in one batch, which also claims the next queued job
+ * for a free host. The caller dispatches that claim, or (nothing claimed) sends the queue wake-up;
+ * a lost wake-up or dispatch loses nothing: the row is the truth, hosts adopt lost dispatches and
+ * the sweep re-enqueues what waits.
  */
 export async function submitJob(
   d: Db,
@@ -74,11 +77,11 @@ export async function submitJob(
     /** Encrypts the job's own Comfy.org key for its row; needed only when the body has one. */
     seal?: (jobId: string, plaintext: string) => Promise<string>;
   },
-): Promise<{ job: JobRow; replayed: boolean; queuePosition?: number }> {
+): Promise<{ job: JobRow; replayed: boolean; queuePosition?: number; claim: Claim | null }> {
   const requestHash = await sha256Hex(canonicalJson(body));
   if (opts.idempotencyKey) {
     const prior = await replay(d, who.id, opts.idempotencyKey, requestHash);
-    if (prior) return { job: prior, replayed: true };
+    if (prior) return { job: prior, replayed: true, claim: null };
   }
   const imageNames = body.images?.map((i) => i.name) ?? [];
   const { graph, workflowId, version } = await resolveGraph(d, body, { limits: opts.limits, imageNames });
@@ -105,32 +108,34 @@ export async function submitJob(
     includePreviews: body.includePreviews ?? false,
   };
   // The pending limits are a condition of the INSERT itself, and the idempotency record is written
-  // only with its job, in the same batch: over a limit, nothing at all is written.
+  // only with its job, in the same batch: over a limit, nothing at all is written. The same round
+  // trip claims the next queued job for the best free host (often this very job).
   const pending = opts.pending ?? NO_PENDING_LIMITS;
   let inserted: boolean;
   let queuePosition: number;
+  let claim: Claim | null;
   try {
-    const statements = [insertJobUnderLimits(d.$client, row, pending)];
-    if (opts.idempotencyKey) statements.push(insertIdempotencyForJob(d.$client, { owner: who.id, key: opts.idempotencyKey, requestHash, jobId: row.id, createdAtMs: opts.nowMs }));
-    // The new job's queue position, in the same round trip.
-    statements.push(jobsAheadStatement(d.$client, row));
-    const results = await d.$client.batch(statements);
-    inserted = (results[0]?.meta.changes ?? 0) === 1;
-    queuePosition = ((results.at(-1)?.results[0] as { ahead?: number } | undefined)?.ahead ?? 0) + 1;
+    ({ inserted, position: queuePosition, claim } = await submitMove(d.$client, {
+      insert: insertJobUnderLimits(d.$client, row, pending),
+      ...(opts.idempotencyKey ? { idempotency: insertIdempotencyForJob(d.$client, { owner: who.id, key: opts.idempotencyKey, requestHash, jobId: row.id, createdAtMs: opts.nowMs }) } : {}),
+      position: jobsAheadStatement(d.$client, row),
+    }, opts.nowMs));
   } catch (e) {
     // Two submissions with one key raced: the batch that lost wrote nothing; answer with the winner's job.
     if (opts.idempotencyKey && /UNIQUE|constraint/i.test(String((e as Error)?.message ?? e) + String((e as Error)?.cause ?? ""))) {
       const prior = await replay(d, who.id, opts.idempotencyKey, requestHash);
-      if (prior) return { job: prior, replayed: true };
+      if (prior) return { job: prior, replayed: true, claim: null };
     }
     throw e;
   }
   if (!inserted) {
     // Refused for the limit; a concurrent twin with the same key may have been the one accepted.
     const prior = opts.idempotencyKey ? await replay(d, who.id, opts.idempotencyKey, requestHash) : null;
-    if (prior) return { job: prior, replayed: true };
+    if (prior) return { job: prior, replayed: true, claim: null };
     throw await queueFullError(d.$client, who.id, pending);
   }
   log.info("job.submitted", { jobId: row.id, owner: who.id, workflowId });
-  return { job: row, replayed: false, queuePosition };
+  // The claim may have taken this job: it is then running on that host (the caller dispatches it).
+  const job = claim?.jobId === row.id ? { ...row, status: STATUS.running, attempts: claim.attempts, attemptId: claim.attemptId, hostId: claim.host.id, hostName: claim.host.name } : row;
+  return { job, replayed: false, queuePosition, claim };
 }

@@ -1,4 +1,3 @@
-import { and, eq } from "drizzle-orm";
 import { db } from "../db/client";
 import { webhookDeliveries } from "../db/schema";
 import { config, type Env } from "../env";
@@ -27,24 +26,6 @@ async function send(env: Env, messages: WebhookMessage[], delayMs = 0) {
 }
 
 export const sendAttempt = (env: Env, m: WebhookMessage, delayMs = 0) => send(env, [m], delayMs);
-
-/**
- * After a job ended: sends the first attempt of its terminal delivery, if it has one waiting. Called
- * wherever a job can end (a host settling an attempt, an API cancel, the sweep's expiry); a second
- * call only sends a duplicate message, which the consumer's claim ignores.
- */
-export async function wakeTerminal(env: Env, jobId: string): Promise<void> {
-  try {
-    const due = await db(env.DB)
-      .select({ id: webhookDeliveries.id, event: webhookDeliveries.event })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.jobId, jobId), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.attempts, 0)))
-      .all();
-    await send(env, due.filter((r) => isTerminalEvent(r.event)).map((r) => ({ deliveryId: r.id, attempt: 1 })));
-  } catch (e) {
-    log.warn("webhook.wake_failed", { jobId, ...errorFields(e) });
-  }
-}
 
 /**
  * A `started` or `progress` event, for jobs that asked for it. Progress ids carry their throttle

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { webhookDeliveries } from "../db/schema";
-import { deliveryIdFor, type OptionalEvent, type TerminalEvent } from "./events";
+import type { OptionalEvent } from "./events";
 
 /**
  * The outbox: delivery rows written by the statements that make the events happen. Each selects
@@ -14,17 +14,6 @@ import { deliveryIdFor, type OptionalEvent, type TerminalEvent } from "./events"
  */
 const pendingRow = (id: string, event: ReturnType<typeof sql>, nowMs: number) =>
   sql`SELECT ${id}, id, owner, ${event}, callback_url, 'pending', 0, ${nowMs}, NULL, NULL, ${nowMs}, ${nowMs}, NULL FROM jobs`;
-
-/**
- * A job's terminal delivery, for transition() to run in the same D1 batch as the move itself: a job
- * cannot end without its delivery being written, whichever writer moved it.
- */
-export function terminalOutbox(d: Db, jobId: string, status: TerminalEvent, nowMs: number) {
-  return d
-    .insert(webhookDeliveries)
-    .select(sql`${pendingRow(deliveryIdFor(jobId, status), sql`status`, nowMs)} WHERE id = ${jobId} AND status = ${status} AND callback_url IS NOT NULL`)
-    .onConflictDoNothing();
-}
 
 /** A `started` or `progress` delivery of a running job that asked for that event. */
 export function eventOutbox(d: Db, id: string, jobId: string, event: OptionalEvent, nowMs: number) {

@@ -92,7 +92,9 @@ describe("the Comfy.org key an attempt is submitted with", () => {
     { name: "the job's own without a config key", configured: undefined, own: "job-key", want: { api_key_comfy_org: "job-key" } },
   ])("uses $name", async ({ configured, own, want }) => {
     const cfg = { ...config(env), COMFY_ORG_API_KEY: configured };
-    const r = await prepareSubmit(env, cfg, db(env.DB), noUploads, await job(own), graph);
+    const id = await job(own);
+    const row = await env.DB.prepare("SELECT input_files_json AS inputFilesJson, comfy_key_enc AS comfyKeyEnc FROM jobs WHERE id = ?").bind(id).first<{ inputFilesJson: string | null; comfyKeyEnc: string | null }>();
+    const r = await prepareSubmit(env, cfg, noUploads, id, row!, graph);
     expect(r).toEqual({ graph, extraData: want });
   });
 });

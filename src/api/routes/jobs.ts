@@ -5,20 +5,21 @@ import { canSee, ownerScope } from "../../auth/roles";
 import { jobs, type JobRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
 import { submitJob } from "../../jobs/submit";
-import { isTerminal, type JobStatus } from "../../jobs/states";
-import { transition } from "../../jobs/transition";
+import { isTerminal, STATUS, type JobStatus } from "../../jobs/states";
+import { cancelMove } from "../../jobs/moves";
 import { storedOutputs, toJobView } from "../../jobs/view";
 import { base64url } from "../../lib/bytes";
 import { errorFields, log } from "../../lib/log";
-import { queuePositions } from "../../scheduler/claim";
-import { placeSoon } from "../../scheduler/place";
+import { queuePositions } from "../../jobs/queue-position";
+import { dispatch } from "../../scheduler/place";
+import { waitForTerminal, withLive } from "../long-poll";
 import type { AppEnv } from "../context";
 import { GetJobQuery, ListJobsQuery, SubmitJob } from "../schemas/job";
 import { Uuid } from "../schemas/common";
 import { signerFor } from "../sign";
 import { jsonBody, param, query } from "../validate";
 import { assertCallbackUrl } from "../../webhooks/callback";
-import { wakeTerminal } from "../../webhooks/enqueue";
+import { sendAttempt } from "../../webhooks/enqueue";
 import { webhookSettings } from "../../webhooks/settings";
 import type { Context } from "hono";
 import { encryptSecret } from "../../jobs/secret";
@@ -42,33 +43,6 @@ async function view(c: Context<AppEnv>, row: JobRow, knownPosition?: number) {
   return toJobView(row, { queuePosition: position, sign: signerFor(c) });
 }
 
-/**
- * Long-poll: returns as soon as the job is terminal or the deadline passes. While the job runs, its
- * HostDO wakes us the moment it settles; while it is queued, D1 is read every few milliseconds.
- */
-async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlineMs: number): Promise<JobRow> {
-  let row = start;
-  let pollMs = QUEUED_POLL_MS;
-  const d = c.get("db");
-  while (!isTerminal(row.status as JobStatus) && Date.now() < deadlineMs) {
-    const left = deadlineMs - Date.now();
-    const held = row.status !== "queued" && row.hostId
-      ? await c.env.HOSTS.get(c.env.HOSTS.idFromName(row.hostId)).waitFor(row.id, left).catch(() => false)
-      : false;
-    if (!held) {
-      // Queued (or between placement and its host): read D1 again soon, backing off so that many
-      // waiters do not crowd D1 while nothing is free.
-      await new Promise((r) => setTimeout(r, Math.min(pollMs, left)));
-      pollMs = Math.min(pollMs * 2, QUEUED_POLL_MAX_MS);
-    } else pollMs = QUEUED_POLL_MS;
-    row = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get()) ?? row;
-  }
-  return row;
-}
-
-const QUEUED_POLL_MS = 5;
-const QUEUED_POLL_MAX_MS = 250;
-
 const encodeCursor = (r: JobRow) => base64url(new TextEncoder().encode(JSON.stringify([r.createdAtMs, r.id])));
 function decodeCursor(cursor: string): [number, string] {
   try {
@@ -89,7 +63,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c, SubmitJob);
     assertCallbackUrl(body.callbackUrl, webhookSettings(c.get("config")).callbacks);
     const who = c.get("principal");
-    const { job, replayed, queuePosition } = await submitJob(c.get("db"), who, body, {
+    const { job, replayed, queuePosition, claim } = await submitJob(c.get("db"), who, body, {
       idempotencyKey: key?.data,
       nowMs: Date.now(),
       limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
@@ -99,15 +73,10 @@ export const jobRoutes = new Hono<AppEnv>()
       seal: async (jobId, plaintext) => encryptSecret(await signingSecret(c.get("db"), c.env.DB, c.get("config").SIGNING_SECRET), jobId, plaintext),
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
-    // The queue message is the durable path; placing now as well saves its delivery latency.
-    else {
-      c.executionCtx.waitUntil(
-        Promise.all([
-          c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })),
-          placeSoon(c.env).catch((e: unknown) => log.warn("job.place_now_failed", errorFields(e))),
-        ]),
-      );
-    }
+    // The submit's own round trip claimed a job for a free host: hand it over without waiting for
+    // ComfyUI. Nothing claimed: the queue message wakes placement when a slot frees.
+    else if (claim) c.executionCtx.waitUntil(dispatch(c.env, claim));
+    else c.executionCtx.waitUntil(c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })));
     return c.json(await view(c, job, queuePosition), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {
@@ -130,29 +99,23 @@ export const jobRoutes = new Hono<AppEnv>()
   })
   .get("/jobs/:id", async (c) => {
     const { wait } = query(c, GetJobQuery);
-    let row = await visibleJob(c, c.req.param("id"));
-    if (wait > 0) row = await waitForTerminal(c, row, Date.now() + wait * 1000);
-    return c.json(await view(c, row));
+    const row = await visibleJob(c, c.req.param("id"));
+    return c.json(await view(c, wait > 0 ? await waitForTerminal(c, row, Date.now() + wait * 1000) : await withLive(c, row)));
   })
   .post("/jobs/:id/cancel", async (c) => {
-    const row = await visibleJob(c, c.req.param("id"));
-    const d = c.get("db");
-    const now = Date.now();
-    if (row.status === "queued" && (await transition(d, row.id, "canceled", { nowMs: now, from: ["queued"], set: { completedAtMs: now } }))) {
-      c.executionCtx.waitUntil(wakeTerminal(c.env, row.id));
-      return c.json(await view(c, (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!));
-    }
-    const cur = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!;
-    if (cur.status === "running") await transition(d, cur.id, "canceling", { nowMs: now, attemptId: cur.attemptId!, from: ["running"] });
-    const after = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get())!;
-    if (after.status === "canceling" && after.hostId) {
+    const id = (await visibleJob(c, c.req.param("id"))).id;
+    const moved = await cancelMove(c.env.DB, id, Date.now());
+    const after = moved.row;
+    if (!after) throw notFound("Job");
+    if (moved.webhook) c.executionCtx.waitUntil(sendAttempt(c.env, { deliveryId: moved.webhook.deliveryId, attempt: 1 }));
+    if (moved.toHost && after.hostId) {
       const stub = c.env.HOSTS.get(c.env.HOSTS.idFromName(after.hostId));
       c.executionCtx.waitUntil(stub.cancel(after.id).catch((e: unknown) => log.warn("job.cancel_rpc_failed", { jobId: after.id, ...errorFields(e) })));
     }
-    if (["succeeded", "failed", "expired"].includes(after.status)) {
+    if (after.status === STATUS.succeeded || after.status === STATUS.failed || after.status === STATUS.expired) {
       throw new ApiError("CONFLICT", `Job already ${after.status}; only queued or running jobs can be canceled`);
     }
-    return c.json(await view(c, after), after.status === "canceling" ? 202 : 200);
+    return c.json(await view(c, after), after.status === STATUS.canceling ? 202 : 200);
   })
   .delete("/jobs/:id", async (c) => {
     const row = await visibleJob(c, c.req.param("id"));

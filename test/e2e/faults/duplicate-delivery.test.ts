@@ -5,22 +5,28 @@ import { afterAll, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../../helpers/fake";
 import { call, slowGraph, submit, waitForTerminal } from "../../helpers/gateway";
 import { placeQueued } from "../../../src/scheduler/place";
-import { claimNext } from "../../../src/scheduler/claim";
+import { claim } from "../../../src/jobs/moves";
 
-let f: Fake | undefined;
-afterAll(() => f?.close());
+const fakes: Fake[] = [];
+afterAll(() => Promise.all(fakes.map((f) => f.close())));
+async function ownFake() {
+  const f = await spawnFake();
+  fakes.push(f);
+  return f;
+}
 
 describe("the queue delivers a message twice", () => {
   it("runs the job once", async () => {
     const job = await submit({ workflow: slowGraph(10, 20) });
-    f = await spawnFake();
+    const f = await ownFake();
     const host = await addHost(f, 2);
     const message = { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: { jobId: job.id } };
     const batches = [1, 2, 3].map(() => createMessageBatch("comfy-edge-jobs", [message]));
     // The same message, three times, at once, while placement also runs directly.
     const ctxs = batches.map(() => createExecutionContext());
     await Promise.all([...batches.map((b, i) => worker.queue(b, env, ctxs[i]!)), placeQueued(env), placeQueued(env)]);
-    for (const [i, b] of batches.entries()) expect((await getQueueResult(b, ctxs[i]!)).explicitAcks).toEqual([]);
+    // Every delivery is acknowledged as a whole (none retried): the duplicates were absorbed, not bounced.
+    for (const [i, b] of batches.entries()) expect(await getQueueResult(b, ctxs[i]!)).toMatchObject({ outcome: "ok", ackAll: true, retryBatch: { retry: false }, retryMessages: [] });
 
     const done = await waitForTerminal(job.id);
     expect(done).toMatchObject({ status: "succeeded", attempts: 1, host: host.name });
@@ -31,7 +37,9 @@ describe("the queue delivers a message twice", () => {
   });
 
   it("ignores a second dispatch of the same attempt to the host", async () => {
-    const fake = f!;
+    for (const h of (await call("GET", "/hosts")).json.items) await call("POST", `/hosts/${h.id}/drain`);
+    const fake = await ownFake();
+    await addHost(fake, 2);
     const job = await submit({ workflow: slowGraph(5, 20) });
     const done = await waitForTerminal(job.id);
     expect(done.status).toBe("succeeded");
@@ -40,8 +48,12 @@ describe("the queue delivers a message twice", () => {
     const before = (await fake.stats()).promptsReceived.length;
     const stub = env.HOSTS.get(env.HOSTS.idFromName(row.host_id));
     // A late duplicate after the job finished: the job row is terminal, so nothing may run again.
-    await stub.dispatch({ jobId: job.id, attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, host: { id: row.host_id, name: hostRow.name, url: fake.url, headers: {}, slots: 2 } });
-    await new Promise((r) => setTimeout(r, 500));
+    await stub.dispatch({
+      jobId: job.id, attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, includePreviews: false, inputFilesJson: null, comfyKeyEnc: null, events: [],
+      host: { id: row.host_id, name: hostRow.name, url: fake.url, headers: {}, slots: 2 },
+    });
+    // dispatch answers once the attempt is stored (or refused): a refused one was never stored, so it cannot be submitted later.
+    expect(await stub.knows(row.attempt_id)).toBe(false);
     expect((await call("GET", `/jobs/${job.id}`)).json.status).toBe("succeeded");
     expect((await fake.stats()).promptsReceived.length).toBe(before);
   });
@@ -57,13 +69,13 @@ describe("a cancel that overtakes its job's dispatch", () => {
       const job = await submit({ workflow: slowGraph(5, 20) });
       // Back online without waking any placer, then claim it by hand as a placer would, holding the dispatch back.
       await env.DB.prepare("UPDATE hosts SET state = 'online' WHERE id = ?").bind(host.id).run();
-      const claimed = (await claimNext(env.DB, { id: host.id, name: host.name, slots: 2 }, Date.now()))!;
+      const claimed = (await claim(env.DB, Date.now(), host.id)).claim!;
       expect(claimed.jobId).toBe(job.id);
       const canceling = await call("POST", `/jobs/${job.id}/cancel`);
       expect(canceling.json.status).toBe("canceling");
       await new Promise((r) => setTimeout(r, 200));
       const stub = env.HOSTS.get(env.HOSTS.idFromName(host.id));
-      await stub.dispatch({ ...claimed, host: { id: host.id, name: host.name, url: fake.url, headers: {}, slots: 2 } });
+      await stub.dispatch({ ...claimed, host: { ...claimed.host, url: fake.url } });
       expect((await waitForTerminal(job.id)).status).toBe("canceled");
       expect((await fake.stats()).promptsReceived).toHaveLength(0);
     } finally {

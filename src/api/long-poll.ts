@@ -1,0 +1,59 @@
+import { eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { jobs, type JobRow } from "../db/schema";
+import { ACTIVE, isTerminal, type JobStatus } from "../jobs/states";
+import type { AppEnv } from "./context";
+
+const QUEUED_POLL_MS = 5;
+const QUEUED_POLL_MAX_MS = 250;
+
+const hostOf = (c: Context<AppEnv>, hostId: string) => c.env.HOSTS.get(c.env.HOSTS.idFromName(hostId));
+const onHost = (row: JobRow) => ACTIVE.includes(row.status as JobStatus) && row.hostId !== null;
+
+/**
+ * Long-poll: returns as soon as the job is terminal or the deadline passes. While the job is on a
+ * host, the host's object answers the moment the job ends, with the finished row itself (no D1
+ * re-read); while it is queued, D1 is read again with a backoff so many waiters do not crowd it.
+ */
+export async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlineMs: number): Promise<JobRow> {
+  let row = start;
+  let pollMs = QUEUED_POLL_MS;
+  const d = c.get("db");
+  while (!isTerminal(row.status as JobStatus) && Date.now() < deadlineMs) {
+    const left = deadlineMs - Date.now();
+    if (onHost(row)) {
+      const got = await hostOf(c, row.hostId!).waitFor(row.id, left).catch(() => undefined);
+      if (got === null) break; // the deadline passed with the job still on its host
+      if (got?.row) {
+        row = got.row;
+        continue;
+      }
+      // Back in the queue (row: null), or not held by that host (yet, or any more): D1 says where it
+      // stands; the pause keeps a dispatch still on its way from turning this into a busy loop.
+      if (got === undefined) await new Promise((r) => setTimeout(r, Math.min(QUEUED_POLL_MS, left)));
+    } else {
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, left)));
+      pollMs = Math.min(pollMs * 2, QUEUED_POLL_MAX_MS);
+    }
+    row = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get()) ?? row;
+    if (onHost(row)) pollMs = QUEUED_POLL_MS;
+  }
+  return onHost(row) ? withLive(c, row) : row;
+}
+
+/**
+ * A running job as its host sees it now: D1 gets a job's start and progress only now and then, its
+ * host's object has them live. A host that cannot be asked leaves the row as D1 has it.
+ */
+export async function withLive(c: Context<AppEnv>, row: JobRow): Promise<JobRow> {
+  if (!onHost(row)) return row;
+  const live = await hostOf(c, row.hostId!).live(row.id).catch(() => null);
+  if (!live) return row;
+  const startedAtMs = live.startedAtMs ?? row.startedAtMs;
+  return {
+    ...row,
+    startedAtMs,
+    queueMs: startedAtMs !== null ? Math.max(0, startedAtMs - row.createdAtMs) : row.queueMs,
+    progressJson: live.progress ? JSON.stringify(live.progress) : row.progressJson,
+  };
+}
