@@ -112,18 +112,25 @@ async function api(method: string, p: string, body?: unknown) {
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
-async function viaGateway(graph: unknown): Promise<number> {
+/** What a client does: submit, long-poll to the end, download the output (as the direct client does with /view). */
+async function viaGateway(graph: unknown, marks?: Record<string, number>): Promise<number> {
   const t0 = performance.now();
   const sub = await api("POST", "/jobs", { workflow: graph });
   if (sub.status !== 202) throw new Error(`POST /jobs ${sub.status} ${JSON.stringify(sub.json)}`);
+  if (marks) marks.submitAnswered = Date.now();
   for (;;) {
     const r = await api("GET", `/jobs/${sub.json.id}?wait=30`);
     if (["succeeded", "failed", "canceled", "expired"].includes(r.json.status)) {
       if (r.json.status !== "succeeded") throw new Error(`job ${r.json.status}: ${JSON.stringify(r.json.error)}`);
+      if (marks) marks.clientSawIt = Date.now();
+      const out = r.json.outputs[0];
+      if (out?.url) await (await fetch(out.url.startsWith("http") ? out.url : `${gateway}${out.url}`)).arrayBuffer();
+      if (marks) Object.assign(marks, { downloaded: Date.now(), jobId: sub.json.id, hostName: r.json.host });
       return performance.now() - t0;
     }
   }
 }
+const d1RoundTrips = async () => ((await (await fetch(`${gateway}/__bench/d1`)).json()) as { roundTrips: number }).roundTrips;
 let hostIds: string[] = [];
 async function useHosts(k: number) {
   for (const [i, id] of hostIds.entries()) await api("POST", `/hosts/${id}/${i < k ? "resume" : "drain"}`);
@@ -181,24 +188,28 @@ gateway = `http://127.0.0.1:${port}`;
 const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
 const mig = spawnSync(wranglerBin, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "true" } });
 if (mig.status !== 0) throw new Error("migrations failed");
-const wrangler = spawn(wranglerBin, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "error", "--show-interactive-dev-session=false"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-children.push(wrangler);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${gateway}/health`)).ok) break;
-  } catch {
-    /* starting */
+/** The gateway under `wrangler dev`, through bench/worker.ts (the real Worker with a counting D1 binding). */
+async function startGateway(gwPort: number, dir: string, d1DelayMs: number) {
+  const child = spawn(wranglerBin, ["dev", "bench/worker.ts", "--ip", "127.0.0.1", "--port", String(gwPort), "--persist-to", dir, "--log-level", "error", "--show-interactive-dev-session=false", "--var", "LOG_LEVEL:warn", "--var", `BENCH_D1_DELAY_MS:${d1DelayMs}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  children.push(child);
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${gwPort}/health`)).ok) return child;
+    } catch {
+      /* starting */
+    }
+    if (i > 300) throw new Error("gateway did not start");
+    await sleep(200);
   }
-  if (i > 300) throw new Error("gateway did not start");
-  await sleep(200);
 }
+const wrangler = await startGateway(port, persist, 0);
 console.error(`bench: gateway on ${gateway}; starting fakes`);
 for (let i = 0; i < 8; i++) fakes.push(await startFakeComfy({ stepMs: 0, nodeDelayMs: 0, stderr: "ignore" }));
 for (const [i, f] of fakes.entries()) hostIds.push((await api("POST", "/hosts", { name: `bench-${i + 1}`, url: f.url, slots: 2 })).json.id);
 await useHosts(1);
 await viaGateway(instant()); // warm up isolates, D1, the HostDO and its socket
 
-// 1. Added latency, sequential, one host.
+// 1. Added latency, sequential, one host; D1 round trips counted over the run; one job traced per phase.
 const latency: Record<string, unknown> = {};
 for (const runMs of [0, 200]) {
   const n = runMs === 0 ? 60 : 20;
@@ -206,15 +217,38 @@ for (const runMs of [0, 200]) {
   await direct.open();
   const d: number[] = [];
   const g: number[] = [];
+  let trips = 0;
   for (let i = 0; i < n && left() > 60_000; i++) {
     d.push(await direct.run(runMs ? timed(runMs) : instant()));
+    const before = await d1RoundTrips();
     g.push(await viaGateway(runMs ? timed(runMs) : instant()));
+    trips += (await d1RoundTrips()) - before;
   }
   direct.close();
   const ds = summary(d);
   const gs = summary(g);
-  latency[`run${runMs}ms`] = { direct: ds, gateway: gs, addedP50: gs.p50 !== null && ds.p50 !== null ? +(gs.p50 - ds.p50).toFixed(2) : null };
+  latency[`run${runMs}ms`] = { direct: ds, gateway: gs, addedP50: gs.p50 !== null && ds.p50 !== null ? +(gs.p50 - ds.p50).toFixed(2) : null, d1RoundTripsPerJob: +(trips / g.length).toFixed(2) };
   console.error(`bench: latency ${runMs} ms done`);
+}
+{
+  // One zero-time job, step by step: client marks here, host marks from its Durable Object.
+  const marks: Record<string, number> = {};
+  const t0 = Date.now();
+  await viaGateway(instant(), marks);
+  const host = (await api("GET", "/hosts")).json.items.find((h: { name: string }) => h.name === marks.hostName);
+  const steps = ((await (await fetch(`${gateway}/__bench/trace/${host.id}/${marks.jobId}`)).json()) ?? {}) as Record<string, number>;
+  const order: [string, number | undefined][] = [
+    ["POST /jobs answered (job written + claimed)", marks.submitAnswered], ["host took it (dispatch stored)", steps.dispatched],
+    ["POST /prompt answered", steps.promptAnswered], ["execution_start", steps.executionStart], ["executing null", steps.executingNull],
+    ["history read", steps.history], ["outputs in R2", steps.outputsStored], ["terminal row written", steps.terminalRow],
+    ["client saw it (long-poll answered)", marks.clientSawIt], ["output downloaded", marks.downloaded],
+  ];
+  let prev = t0;
+  results.trace = order.map(([step, at]) => {
+    const row = { step, atMs: at === undefined ? null : at - t0, phaseMs: at === undefined ? null : at - prev };
+    if (at !== undefined) prev = at;
+    return row;
+  });
 }
 results.latency = latency;
 
@@ -307,6 +341,36 @@ if (left() > 90_000) {
   };
   console.error("bench: large output done");
 }
+// 6. A Worker far from D1's primary: a second gateway whose every D1 round trip waits 20 ms.
+if (left() > 45_000) {
+  const farPort = await freePort();
+  const farDir = fs.mkdtempSync(path.join(os.tmpdir(), "comfy-edge-bench-far-"));
+  if (spawnSync(wranglerBin, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", farDir], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "true" } }).status !== 0) throw new Error("migrations failed");
+  const far = await startGateway(farPort, farDir, 20);
+  const near = gateway;
+  gateway = `http://127.0.0.1:${farPort}`;
+  await api("POST", "/hosts", { name: "far-1", url: fakes[7]!.url, slots: 2 });
+  await viaGateway(instant());
+  const direct = new Direct(fakes[7]!.url);
+  await direct.open();
+  const d: number[] = [];
+  const g: number[] = [];
+  let trips = 0;
+  for (let i = 0; i < 15 && left() > 20_000; i++) {
+    d.push(await direct.run(instant()));
+    const before = await d1RoundTrips();
+    g.push(await viaGateway(instant()));
+    trips += (await d1RoundTrips()) - before;
+  }
+  direct.close();
+  const ds = summary(d);
+  const gs = summary(g);
+  results.farFromD1 = { d1DelayMs: 20, direct: ds, gateway: gs, addedP50: gs.p50 !== null && ds.p50 !== null ? +(gs.p50 - ds.p50).toFixed(2) : null, d1RoundTripsPerJob: +(trips / g.length).toFixed(2) };
+  gateway = near;
+  far.kill("SIGTERM");
+  fs.rmSync(farDir, { recursive: true, force: true });
+  console.error("bench: far-from-D1 done");
+}
 results.durationS = Math.round((Date.now() - started) / 1000);
 
 fs.mkdirSync(path.join(root, "bench", "results"), { recursive: true });
@@ -316,12 +380,16 @@ const lat = results.latency as Record<string, { direct: { p50: number; p95: numb
 console.log(`\nComfy Edge bench — ${results.date}, commit ${results.commit}, ${(results.machine as { cores: number }).cores} cores\n`);
 console.log("latency (ms)            direct p50/p95/p99        gateway p50/p95/p99       added p50");
 for (const [k, v] of Object.entries(lat)) console.log(`  ${k.padEnd(20)}  ${[v.direct.p50, v.direct.p95, v.direct.p99].join(" / ").padEnd(24)}  ${[v.gateway.p50, v.gateway.p95, v.gateway.p99].join(" / ").padEnd(24)}  ${v.addedP50}`);
+console.log(`D1 round trips per job: ${(lat.run0ms as unknown as { d1RoundTripsPerJob: number }).d1RoundTripsPerJob} (counted by the wrapped binding over the zero-time run, long-poll and download included)`);
+console.log("one zero-time job, per phase (ms since the client sent POST /jobs):");
+for (const r of results.trace as { step: string; atMs: number | null; phaseMs: number | null }[]) console.log(`  ${r.step.padEnd(44)} at ${String(r.atMs ?? "?").padStart(5)}   +${r.phaseMs ?? "?"}`);
 console.log("throughput (jobs/s)");
 for (const [k, v] of Object.entries(throughput)) console.log(`  ${k.padEnd(20)}  ${JSON.stringify(v)}`);
 console.log(`idle gap on a saturated host (ms): ${JSON.stringify(results.idleGapMs)}`);
 console.log(`saturated 3-host fleet: ${JSON.stringify(results.fleet3)}`);
 console.log(`scale-out, 100 ms jobs (jobs/s): ${JSON.stringify(scale)}`);
 if (results.largeOutput) console.log(`500 MB output: ${JSON.stringify(results.largeOutput)}`);
+if (results.farFromD1) console.log(`every D1 round trip +20 ms (far from D1's primary): ${JSON.stringify(results.farFromD1)}`);
 console.log(`\nwritten to bench/results/latest.json in ${results.durationS} s`);
 
 for (const f of fakes) await f.close();

@@ -2,31 +2,29 @@ import { ComfyClient } from "../comfy/client";
 import { parseFrame } from "../comfy/messages";
 import { db, type Db } from "../db/client";
 import { config, type Config, type Env } from "../env";
-import { claim, claimedOn, finishMove, reclaim, requeueMove, runStateMove, type Claim, type HostTarget } from "../jobs/moves";
+import { claim, finishMove, requeueMove, runStateMove, type Claim, type HostTarget } from "../jobs/moves";
 import type { JobRow } from "../db/schema";
 import type { Progress } from "../jobs/view";
 import { errorFields, log } from "../lib/log";
 import { emitEvent, sendAttempt } from "../webhooks/enqueue";
 import { webhookSettings } from "../webhooks/settings";
 import { jobTimeoutMs, timeoutFailure } from "./deadlines";
-import { markHost } from "./health";
+import { markHost, markHostBusy } from "./health";
 import { InflightStore, type Inflight, type Outcome } from "./inflight";
 import { freeSlots, nextAlarm, planFrame, planTick, type Timing } from "./planner";
 import { collect, lookUp, stopPrompt, submitPrompt, unreachable } from "./prompt";
 import { HostSocket } from "./socket";
+import { JobWaiters } from "./waiters";
+import { lostDispatches, purgeDisowned } from "./recovery";
 
 const FAILURES_BEFORE_OFFLINE = 3;
 /** Submits of one attempt that may fail in transit before the job is given to another host. */
 const MAX_SUBMIT_DEFERRALS = 5;
 /** How long a host remembers attempts it finished, against late duplicate dispatches. */
 const SETTLED_KEPT_MS = 24 * 3_600_000;
-/** A claim this old that its host does not hold lost its dispatch (the placer died): the host adopts it. */
-const ADOPT_AFTER_MS = 5_000;
 const ADOPT_CHECK_MS = 10_000;
 /** How often a reachable host refreshes its `last_seen` in D1 when nothing else changed. */
 const LAST_SEEN_WRITE_MS = 5 * 60_000;
-/** A finished job's row stays here this long for long-polls that arrive just after it ended. */
-const FINAL_KEPT_MS = 30_000;
 
 export type Final = { row: JobRow | null };
 
@@ -52,8 +50,7 @@ export class HostCore {
   readonly #recheck = new Set<string>();
   readonly #deferrals = new Map<string, number>();
   readonly #clocks = new Map<string, { lastProgressWebhookAtMs: number; lastRunStateWriteAtMs: number }>();
-  readonly #waiters = new Map<string, ((f: Final) => void)[]>();
-  readonly #finals = new Map<string, { row: JobRow; atMs: number }>();
+  readonly #waiters = new JobWaiters();
 
   constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>, background: (p: Promise<unknown>) => void) {
     this.#store = new InflightStore(sql);
@@ -98,6 +95,7 @@ export class HostCore {
     const now = Date.now();
     if (!this.#store.add(claimed, now, jobTimeoutMs(c.timeoutMs, this.#cfg.COMFYUI_TIMEOUT_MS))) return;
     const a = this.#store.get(c.attemptId)!;
+    this.#waiters.mark(c.jobId, "dispatched", true);
     // The cancel overtook the dispatch: end it canceled instead of running it.
     if (this.#store.isSettled(`job:${c.jobId}`)) return this.#end(a, { kind: "canceled", startedAtMs: null, progress: null });
     await this.#rearm();
@@ -124,6 +122,11 @@ export class HostCore {
     return this.#store.get(attemptId) !== null;
   }
 
+  /** RPC: the steps of a job's last attempt on this host, with their times. */
+  trace(jobId: string): Record<string, number> | null {
+    return this.#waiters.trace(jobId);
+  }
+
   /** RPC: what GET /jobs/:id shows of a running job that D1 does not have yet. */
   live(jobId: string): { startedAtMs: number | null; progress: Progress | null } | null {
     const a = this.#store.byJob(jobId);
@@ -135,18 +138,8 @@ export class HostCore {
    * back to the queue), or `null` after `timeoutMs`; `undefined` when the host does not hold it.
    */
   async waitFor(jobId: string, timeoutMs: number): Promise<Final | null | undefined> {
-    const kept = this.#finals.get(jobId);
-    if (kept) return { row: kept.row };
-    if (!this.#store.byJob(jobId)) return undefined;
-    return new Promise<Final | null>((resolve) => {
-      const timer = setTimeout(() => resolve(null), Math.min(timeoutMs, 60_000));
-      const list = this.#waiters.get(jobId) ?? [];
-      list.push((f) => {
-        clearTimeout(timer);
-        resolve(f);
-      });
-      this.#waiters.set(jobId, list);
-    });
+    if (!this.#waiters.hasFinal(jobId) && !this.#store.byJob(jobId)) return undefined;
+    return this.#waiters.wait(jobId, timeoutMs);
   }
 
   /** RPC from the sweep: refresh the host's address and check on it now. */
@@ -168,7 +161,7 @@ export class HostCore {
     }
     if (!(await this.#health(host, now))) return this.#rearm();
     this.#store.pruneSettled(now - SETTLED_KEPT_MS);
-    for (const [id, f] of this.#finals) if (now - f.atMs > FINAL_KEPT_MS) this.#finals.delete(id);
+    this.#waiters.prune(now);
     await this.#socket.ensure(host.name, this.#client(host));
     for (const act of planTick(this.#store.all(), this.#socket.clientId, now, this.#timing)) {
       const a = this.#store.get(act.attemptId);
@@ -214,44 +207,19 @@ export class HostCore {
       this.#lastMarkedMs = now;
     }
     if (recovered && this.#healthFailures >= FAILURES_BEFORE_OFFLINE) {
-      await this.#purgeDisowned(host);
+      await purgeDisowned(this.#client(host), this.#store, host.name);
       this.#recovered = true;
     }
     this.#healthFailures = 0;
     return true;
   }
 
-  /**
-   * A host back from the dead (frozen, partitioned) may still hold prompts whose jobs were given to
-   * other hosts meanwhile: take each one it no longer owns off its queue, or interrupt it.
-   */
-  async #purgeDisowned(host: HostTarget) {
-    const client = this.#client(host);
-    try {
-      const q = await client.queue();
-      for (const id of [...q.running, ...q.pending]) {
-        if (this.#store.get(id) || !this.#store.isSettled(id)) continue;
-        log.info("host.prompt_disowned", { host: host.name, attemptId: id });
-        await stopPrompt(client, id);
-      }
-    } catch (e) {
-      log.warn("host.purge_failed", { host: host.name, ...errorFields(e) });
-    }
-  }
-
-  /** Claims D1 gave this host whose dispatch never arrived (the placer died in between) are run here. */
+  /** Claims D1 gave this host whose dispatch never arrived are run here, under the same attempt id. */
   async #adopt(host: HostTarget, now: number) {
     this.#lastAdoptCheckMs = now;
-    try {
-      for (const o of await claimedOn(this.#env.DB, host.id, now - ADOPT_AFTER_MS)) {
-        if (this.#store.get(o.attemptId) || this.#store.isSettled(o.attemptId)) continue;
-        const c = await reclaim(this.#env.DB, o.jobId, o.attemptId, host);
-        if (!c) continue;
-        log.warn("host.claim_adopted", { host: host.name, jobId: o.jobId, attemptId: o.attemptId });
-        await this.#take(c);
-      }
-    } catch (e) {
-      log.warn("host.adopt_failed", { host: host.name, ...errorFields(e) });
+    for (const c of await lostDispatches(this.#env.DB, this.#store, host, now)) {
+      log.warn("host.claim_adopted", { host: host.name, jobId: c.jobId, attemptId: c.attemptId });
+      await this.#take(c);
     }
   }
 
@@ -286,6 +254,7 @@ export class HostCore {
         ? await submitPrompt(this.#env, this.#cfg, client, a, clientId, recovering || a.submittedAtMs !== null)
         : ({ kind: "deferred", error: new Error("no WebSocket to the host") } as const);
       const now = Date.now();
+      this.#waiters.mark(a.jobId, "promptAnswered");
       if (res.kind === "submitted" || res.kind === "already") {
         // A cancel that arrived while the POST was in flight is carried out now that ComfyUI has the prompt.
         const canceling = this.#store.get(a.attemptId)?.phase === "canceling";
@@ -319,12 +288,14 @@ export class HostCore {
       const client = this.#client(host);
       const found = await lookUp(client, a.attemptId);
       if (found.kind === "waiting") return;
+      if (found.kind === "finished") this.#waiters.mark(a.jobId, "history");
       if (found.kind === "lost") {
         if (a.phase === "canceling") return this.#end(a, { kind: "canceled", startedAtMs: a.startedAtMs, progress: a.progress });
         // Neither queued nor in history: ComfyUI restarted or someone cleared it. Run it again elsewhere.
         return this.#end(a, { kind: "requeue", failure: { code: "COMFYUI_UNREACHABLE", message: "The ComfyUI host lost the prompt (restarted or cleared its queue)", retryable: true }, refund: false });
       }
       const got = await collect(this.#env, client, this.#store.get(attemptId) ?? a, found.entry, Date.now());
+      this.#waiters.mark(a.jobId, "outputsStored");
       await this.#end(a, "finish" in got ? got.finish : { kind: "requeue", failure: got.requeue, refund: false });
     });
   }
@@ -346,6 +317,8 @@ export class HostCore {
       // Only a prompt confirmed gone (neither waiting nor started) may run elsewhere: never twice.
       if (q.pending.includes(a.attemptId) || q.running.includes(a.attemptId) || (await client.history(a.attemptId))) return;
       log.info("host.prompt_moved", { host: host.name, jobId: a.jobId, attemptId: a.attemptId });
+      // No new work lands here behind the stuck prompt (the claim takes only online hosts) until it ends.
+      await markHostBusy(this.#db, host.id);
       await this.#end(a, { kind: "requeue", failure: { code: "COMFYUI_UNREACHABLE", message: "Moved off a host whose running prompt held it up", retryable: true }, refund: true });
     });
   }
@@ -376,7 +349,8 @@ export class HostCore {
         // The queue message wakes placement on whichever host is free; a healthy host also pulls
         // at once below (it may well be the one to take the job again, after a restart of ComfyUI).
         if (r.result === "requeued") {
-          more = true;
+          // A prompt moved off this host goes elsewhere; one lost by a restarted ComfyUI may come back here.
+          more = !o.refund;
           await this.#env.JOBS.send({ jobId: a.jobId }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: a.jobId, ...errorFields(e) }));
         }
       } else {
@@ -389,13 +363,11 @@ export class HostCore {
       log.error("job.record_failed", { jobId: a.jobId, attemptId: a.attemptId, ...errorFields(e) });
       return;
     }
+    this.#waiters.mark(a.jobId, "terminalRow");
     this.#store.remove(a.attemptId, now);
     this.#deferrals.delete(a.attemptId);
     this.#clocks.delete(a.attemptId);
-    // Only a finished row is kept for late long-polls: a requeued job is D1's to report.
-    if (row) this.#finals.set(a.jobId, { row, atMs: now });
-    for (const wake of this.#waiters.get(a.jobId) ?? []) wake({ row });
-    this.#waiters.delete(a.jobId);
+    this.#waiters.finished(a.jobId, row, now);
     if (webhook) await sendAttempt(this.#env, { deliveryId: webhook.deliveryId, attempt: 1 });
     if (next) await this.#take(next);
     if (host && more && this.#healthFailures === 0 && freeSlots(this.#store.all(), host.slots) > 0) await this.#pull(host);
@@ -420,6 +392,8 @@ export class HostCore {
     const clocks = this.#clocks.get(a.attemptId) ?? { lastProgressWebhookAtMs: 0, lastRunStateWriteAtMs: 0 };
     this.#clocks.set(a.attemptId, clocks);
     const plan = planFrame(a, ev, now, this.#timing, clocks);
+    if (ev.type === "execution_start") this.#waiters.mark(a.jobId, "executionStart");
+    if (ev.type === "executing" && ev.node === null) this.#waiters.mark(a.jobId, "executingNull");
     this.#store.update(a.attemptId, plan.patch);
     if (plan.patch.deadlineMs !== undefined) this.#background(this.#rearm());
     if (plan.emit) {

@@ -18,3 +18,11 @@ export async function markHost(d: Db, hostId: string, r: { ok: boolean; nowMs: n
       .run();
   }
 }
+
+/**
+ * `busy`: online, but its running prompt has held up the one waiting behind it past
+ * HOST_QUEUE_WAIT_MS; it takes no new work until a prompt of its ends (finishMove sets it online).
+ */
+export async function markHostBusy(d: Db, hostId: string) {
+  await d.update(hosts).set({ state: "busy" }).where(and(eq(hosts.id, hostId), eq(hosts.state, "online"))).run();
+}

@@ -31,6 +31,11 @@ export class HostDO extends DurableObject<Env> {
     return this.#with(async (h) => h.live(jobId));
   }
 
+  /** When the job's last attempt here passed each step (for `npm run bench`'s per-phase trace). */
+  trace(jobId: string) {
+    return this.#with(async (h) => h.trace(jobId));
+  }
+
   /** Whether this host still holds an attempt; the sweep uses it to find jobs no host took. */
   knows(attemptId: string) {
     return this.#with(async (h) => h.knows(attemptId));

@@ -197,11 +197,14 @@ export async function finishMove(
         ? runSet(f, { sql: "error_json = ?", binds: [errorJson(f.failure)] })
         : runSet(f);
   const pullId = newId();
+  // A host held `busy` (its running prompt held up the one behind it) takes work again once a prompt ends.
+  const release = pullFor ? [d1.prepare(`UPDATE hosts SET state = 'online' WHERE id = ? AND state = 'busy'`).bind(pullFor)] : [];
   const results = await d1.batch([
     ...endStatements(d1, jobId, f.kind, set, fence(attemptId, from, f.kind), nowMs),
+    ...release,
     ...(pullFor ? claimStatements(d1, pullId, nowMs, pullFor) : []),
   ]);
-  const next = pullFor ? readClaim(results.slice(2), pullId) : { claim: null, more: false };
+  const next = pullFor ? readClaim(results.slice(3), pullId) : { claim: null, more: false };
   return { ...readEnd(results, jobId, f.kind), next: next.claim, more: next.more };
 }
 

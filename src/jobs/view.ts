@@ -54,7 +54,9 @@ export async function toJobView(
     queuePosition: row.status === "queued" ? opts.queuePosition : null,
     progress: parse<Progress | null>(row.progressJson, null),
     outputs,
-    error: parse<JobError | null>(row.errorJson, null),
+    // A succeeded job's error_json is a warning (outputs dropped from a partly valid graph), not its outcome.
+    error: row.status === "succeeded" ? null : parse<JobError | null>(row.errorJson, null),
+    warnings: row.status === "succeeded" && row.errorJson ? [parse<JobError | null>(row.errorJson, null)].filter((w): w is JobError => w !== null) : [],
     metrics: { queueMs: row.queueMs, executionMs: row.executionMs },
     createdAt: iso(row.createdAtMs)!,
     startedAt: iso(row.startedAtMs),

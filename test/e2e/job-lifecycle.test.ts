@@ -105,6 +105,25 @@ describe("a job from HTTP to R2", () => {
   }, 180_000);
 });
 
+describe("a partly valid graph (issue 12, item 5)", () => {
+  it("runs the outputs ComfyUI accepted, reports them, and names the dropped ones as a warning", async () => {
+    // Output 2 is valid; output 4 hangs off node 3, which lacks its width: ComfyUI answers 200 with
+    // node_errors and runs output 2 only. The job reports exactly what ran.
+    const workflow = {
+      "1": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1, color: 7 } },
+      "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "kept" } },
+      "3": { class_type: "EmptyImage", inputs: { height: 64, batch_size: 1, color: 8 } },
+      "4": { class_type: "SaveImage", inputs: { images: ["3", 0], filename_prefix: "dropped" } },
+    };
+    const job = await waitForTerminal((await call("POST", "/jobs", { workflow })).json.id);
+    expect(job).toMatchObject({ status: "succeeded", error: null });
+    expect(job.outputs.map((o: { node: string }) => o.node)).toEqual(["2"]);
+    expect(job.warnings).toHaveLength(1);
+    expect(job.warnings[0]).toMatchObject({ error: "WORKFLOW_INVALID", message: expect.stringContaining("node 3") });
+    expect(Object.keys(job.warnings[0].details.comfyui.node_errors)).toEqual(["3"]);
+  });
+});
+
 describe("jobs that fail", () => {
   it("ends an invalid graph as failed WORKFLOW_INVALID with ComfyUI's node errors", async () => {
     const workflow = { "1": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1 } }, "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "gw" } } };

@@ -103,6 +103,11 @@ export async function startLauncher() {
         fake.child = null;
         return reply(200, { id: fake.id });
       }
+      if (req.method === "POST" && (parts[2] === "freeze" || parts[2] === "thaw")) {
+        // SIGSTOP/SIGCONT: a host that hangs whole (a frozen VM, a stalled GPU driver) and later wakes.
+        fake.child?.kill(parts[2] === "freeze" ? "SIGSTOP" : "SIGCONT");
+        return reply(200, { id: fake.id });
+      }
       if (req.method === "POST" && parts[2] === "start") {
         await stop(fake.child);
         fake.child = (await startProcess(fake.port, fake.args)).child;

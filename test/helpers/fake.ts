@@ -24,6 +24,8 @@ export async function spawnFake(args: string[] = []) {
     fileSha256: async (type: string, name: string) => (await control("GET", `files/${type}/${name}?sha256=1`)) as any,
     kill: () => fetch(`${launcher}/fakes/${id}/kill`, { method: "POST" }).then((r) => r.text()),
     start: () => fetch(`${launcher}/fakes/${id}/start`, { method: "POST" }).then((r) => r.text()),
+    freeze: () => fetch(`${launcher}/fakes/${id}/freeze`, { method: "POST" }).then((r) => r.text()),
+    thaw: () => fetch(`${launcher}/fakes/${id}/thaw`, { method: "POST" }).then((r) => r.text()),
     close: () => fetch(`${launcher}/fakes/${id}`, { method: "DELETE" }).then((r) => r.text()),
   };
 }

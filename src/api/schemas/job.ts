@@ -108,6 +108,8 @@ export const JobSchema = z
     error: z
       .object({ error: z.string(), message: z.string(), details: z.unknown().optional(), retryable: z.boolean() })
       .nullable(),
+    /** What a succeeded job did not do: the outputs ComfyUI dropped from a partly valid graph (code WORKFLOW_INVALID). */
+    warnings: z.array(z.object({ error: z.string(), message: z.string(), details: z.unknown().optional(), retryable: z.boolean() })),
     metrics: z.object({ queueMs: z.number().nullable(), executionMs: z.number().nullable() }),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
