@@ -12,7 +12,7 @@ export const admin = apiKey(ADMIN_KEY);
 /** The owner id the gateway derives for a config key (never the key itself). */
 export async function configKeyOwner(key: string) {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  return `key_${[...d].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16)}`;
+  return `cfg:${[...d].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16)}`;
 }
 
 /** An HS256 token for the closed project's JWT_SECRET, audience and issuer; a fresh `sub` unless given. */

@@ -14,6 +14,7 @@ const enc = (v: unknown) => base64url(new TextEncoder().encode(JSON.stringify(v)
 const nowS = () => Math.floor(Date.now() / 1000);
 const claims = (over: Record<string, unknown> = {}) => ({ sub: `u-${crypto.randomUUID()}`, aud: JWT_AUDIENCE, iss: JWT_ISSUER, exp: nowS() + 300, ...over });
 /** Who the gateway thinks the bearer is: GET /usage answers with the caller's owner id. */
+const ownerOf = (sub: string) => `jwt:https%3A//issuer.comfy-edge.test:${sub}`;
 const whoami = (token: string) => call("GET", "/usage", undefined, bearer(token));
 
 let rsa: CryptoKeyPair;
@@ -39,12 +40,13 @@ beforeAll(async () => {
 });
 
 describe("JWT bearer tokens", () => {
-  it("accepts a valid HS256 token; sub is the owner, role defaults to user", async () => {
+  it("accepts a valid HS256 token; its issuer and sub name the owner, role defaults to user", async () => {
     const sub = `alice-${crypto.randomUUID()}`;
     const token = await mintJwt({ sub });
     const r = await whoami(token);
     expect(r.status).toBe(200);
-    expect(r.json.owner).toBe(sub);
+    expect(JWT_ISSUER).toBe("https://issuer.comfy-edge.test");
+    expect(r.json.owner).toBe(ownerOf(sub));
     expect((await call("GET", "/keys", undefined, bearer(token))).status).toBe(403);
   });
 
@@ -68,7 +70,7 @@ describe("JWT bearer tokens", () => {
     const body = claims();
     const r = await whoami(await signWith(alg, key(), kid(), body));
     expect(r.status, r.text).toBe(200);
-    expect(r.json.owner).toBe(body.sub);
+    expect(r.json.owner).toBe(ownerOf(body.sub));
   });
 
   it.each<{ attack: string; token: () => Promise<string>; message: string }>([
