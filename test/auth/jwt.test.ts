@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { base64url } from "../../src/lib/bytes";
 import { call, tinyGraph } from "../helpers/gateway";
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET } from "./closed-config";
-import { bearer, expectAuthFailed, mintJwt } from "./helpers";
+import { bearer, expectAuthFailed, jwtSubOwner, mintJwt } from "./helpers";
 
 /**
  * JWT bearer tokens against the closed project's config: HS256 with JWT_SECRET, and RS256/ES256
@@ -14,7 +14,6 @@ const enc = (v: unknown) => base64url(new TextEncoder().encode(JSON.stringify(v)
 const nowS = () => Math.floor(Date.now() / 1000);
 const claims = (over: Record<string, unknown> = {}) => ({ sub: `u-${crypto.randomUUID()}`, aud: JWT_AUDIENCE, iss: JWT_ISSUER, exp: nowS() + 300, ...over });
 /** Who the gateway thinks the bearer is: GET /usage answers with the caller's owner id. */
-const ownerOf = (sub: string) => `jwt:https%3A//issuer.comfy-edge.test:${sub}`;
 const whoami = (token: string) => call("GET", "/usage", undefined, bearer(token));
 
 let rsa: CryptoKeyPair;
@@ -45,8 +44,7 @@ describe("JWT bearer tokens", () => {
     const token = await mintJwt({ sub });
     const r = await whoami(token);
     expect(r.status).toBe(200);
-    expect(JWT_ISSUER).toBe("https://issuer.comfy-edge.test");
-    expect(r.json.owner).toBe(ownerOf(sub));
+    expect(r.json.owner).toBe(`jwt:https%3A//issuer.comfy-edge.test:${sub}`);
     expect((await call("GET", "/keys", undefined, bearer(token))).status).toBe(403);
   });
 
@@ -70,7 +68,7 @@ describe("JWT bearer tokens", () => {
     const body = claims();
     const r = await whoami(await signWith(alg, key(), kid(), body));
     expect(r.status, r.text).toBe(200);
-    expect(r.json.owner).toBe(ownerOf(body.sub));
+    expect(r.json.owner).toBe(jwtSubOwner(body.sub));
   });
 
   it.each<{ attack: string; token: () => Promise<string>; message: string }>([
