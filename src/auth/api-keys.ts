@@ -2,11 +2,12 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { apiKeys } from "../db/schema";
 import { base64url, sha256Hex, timingSafeEqualStr } from "../lib/bytes";
+import { configKeyOwner, storedKeyOwner } from "./owner";
 import type { Principal } from "./principal";
 import type { Role } from "./roles";
 
 export type ConfiguredKey = { key: string; role: Role };
-/** A config key as the gateway keeps it in memory: its digest, never the key. */
+/** A config key as the gateway keeps it in memory: its digest, never the key; `id` is its owner id (stable across restarts, useless to whoever reads it). */
 export type ConfiguredDigest = { digest: string; role: Role; id: string };
 export type StoredKeyRow = typeof apiKeys.$inferSelect;
 export type KeyCheck =
@@ -37,9 +38,6 @@ export function parseApiKeys(raw: string | undefined): ConfiguredKey[] {
 /** Every credential is looked up by its SHA-256: a secret is never compared, stored or logged as is. */
 export const keyDigest = (secret: string): Promise<string> => sha256Hex(secret);
 
-/** The owner id of a config key: stable across restarts, and useless to anyone who reads it. */
-export const configKeyId = (digest: string) => `key_${digest.slice(0, 16)}`;
-
 let digestCache: { raw: string; keys: Promise<ConfiguredDigest[]> } | undefined;
 
 /** API_KEYS as digests, computed once per isolate. */
@@ -48,7 +46,7 @@ export function configuredDigests(raw: string | undefined): Promise<ConfiguredDi
   if (digestCache?.raw !== r) {
     const keys = Promise.all(parseApiKeys(r).map(async (k) => {
       const digest = await keyDigest(k.key);
-      return { digest, role: k.role, id: configKeyId(digest) };
+      return { digest, role: k.role, id: configKeyOwner(digest) };
     }));
     digestCache = { raw: r, keys };
   }
@@ -78,7 +76,7 @@ export async function findStoredKey(d: Db, presented: string, nowMs: number, equ
   return {
     ok: true,
     stored: row,
-    principal: { id: row.id, role: row.role, via: "stored-key", rateLimitMax: row.rateLimitMax, pendingLimit: row.pendingLimit },
+    principal: { id: storedKeyOwner(row.id), role: row.role, via: "stored-key", rateLimitMax: row.rateLimitMax, pendingLimit: row.pendingLimit },
   };
 }
 

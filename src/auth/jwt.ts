@@ -6,7 +6,8 @@ import { isRole, type Role } from "./roles";
  * JWT bearer tokens. HS256 with JWT_SECRET; RS256/ES256 with the keys at JWT_JWKS_URL. The token's
  * `alg` picks the key source and each source accepts only its own algorithms, so `none`, an HS256
  * token signed with a published RSA key (algorithm confusion) and anything else are refused before
- * a key is even chosen. `sub` is the owner, `role` the role (default user); `exp` is required.
+ * a key is even chosen. `iss` + `sub` name the owner (src/auth/owner.ts), `role` the role (default
+ * user); `exp` is required.
  */
 export type JwtSettings = {
   secret?: Uint8Array;
@@ -26,7 +27,7 @@ export type JwtFailure =
   | { reason: "bad_role" }
   | { reason: "keys_unavailable"; detail: string };
 
-export type JwtResult = { ok: true; sub: string; role: Role } | { ok: false; error: JwtFailure };
+export type JwtResult = { ok: true; iss: string | undefined; sub: string; role: Role } | { ok: false; error: JwtFailure };
 
 const HMAC_ALGS = ["HS256"];
 const JWKS_ALGS = ["RS256", "ES256"];
@@ -75,9 +76,11 @@ export async function verifyJwt(token: string, s: JwtSettings, nowMs = Date.now(
     if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 255) {
       return { ok: false, error: { reason: "missing_claim", claim: "sub" } };
     }
+    // jose checks `iss` only against JWT_ISSUER; unset, any value passes, and the owner id needs a string.
+    if (payload.iss !== undefined && (typeof payload.iss !== "string" || payload.iss.length > 255)) return { ok: false, error: { reason: "claim_mismatch", claim: "iss" } };
     const role = payload.role ?? "user";
     if (!isRole(role)) return { ok: false, error: { reason: "bad_role" } };
-    return { ok: true, sub: payload.sub, role };
+    return { ok: true, iss: payload.iss, sub: payload.sub, role };
   } catch (e) {
     return { ok: false, error: failureOf(e) };
   }

@@ -1,10 +1,11 @@
+import { OPEN_OWNER } from "./owner";
 import type { Role } from "./roles";
 
 export type { Role } from "./roles";
 
 /**
- * Who is calling. `id` is the owner recorded on their jobs, never the credential itself:
- * `key_<16 hex of its SHA-256>` for a key from API_KEYS, the key id for a stored key, `sub` for a JWT.
+ * Who is calling. `id` is the owner recorded on their jobs, never the credential itself, and always
+ * namespaced by the credential's source (src/auth/owner.ts), so no credential can name another's owner.
  */
 export type Principal = {
   id: string;
@@ -16,4 +17,4 @@ export type Principal = {
 };
 
 /** Open mode (no credential configured anywhere): local development, everyone is admin. */
-export const OPEN_PRINCIPAL: Principal = Object.freeze({ id: "anonymous", role: "admin", via: "open" });
+export const OPEN_PRINCIPAL: Principal = Object.freeze({ id: OPEN_OWNER, role: "admin", via: "open" });

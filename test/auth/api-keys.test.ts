@@ -55,12 +55,12 @@ describe("POST /keys", () => {
 });
 
 describe("a stored key", () => {
-  it("authenticates as itself (X-API-Key or Bearer), with its id as the owner of its jobs", async () => {
+  it("authenticates as itself (X-API-Key or Bearer), with owner id key:<its id> on its jobs", async () => {
     const key = await createKey();
     for (const headers of [key.headers, bearer(key.secret)]) {
       const r = await call("POST", "/jobs", { workflow: tinyGraph() }, headers);
       expect(r.status).toBe(202);
-      expect(await env.DB.prepare("SELECT owner FROM jobs WHERE id = ?").bind(r.json.id).first("owner")).toBe(key.id);
+      expect(await env.DB.prepare("SELECT owner FROM jobs WHERE id = ?").bind(r.json.id).first("owner")).toBe(`key:${key.id}`);
     }
   });
 

@@ -12,8 +12,11 @@ export const admin = apiKey(ADMIN_KEY);
 /** The owner id the gateway derives for a config key (never the key itself). */
 export async function configKeyOwner(key: string) {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  return `key_${[...d].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16)}`;
+  return `cfg:${[...d].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16)}`;
 }
+
+/** The owner id of a JWT subject from the closed project's issuer (its `:` written `%3A`). */
+export const jwtSubOwner = (sub: string) => `jwt:${JWT_ISSUER.replaceAll(":", "%3A")}:${sub}`;
 
 /** An HS256 token for the closed project's JWT_SECRET, audience and issuer; a fresh `sub` unless given. */
 export async function mintJwt(claims: Record<string, unknown> = {}, opts: { secret?: string | Uint8Array; expiresIn?: string | number; aud?: string; iss?: string } = {}) {
@@ -25,11 +28,11 @@ export async function mintJwt(claims: Record<string, unknown> = {}, opts: { secr
   return t.sign(secret);
 }
 
-/** A stored key made through POST /keys by the config admin; returns its id, secret and headers. */
+/** A stored key made through POST /keys by the config admin; returns its id, owner id, secret and headers. */
 export async function createKey(body: Record<string, unknown> = {}) {
   const r = await call("POST", "/keys", { name: `test-${crypto.randomUUID().slice(0, 8)}`, ...body }, admin);
   expect(r.status, r.text).toBe(201);
-  return { ...(r.json as { id: string; secret: string; prefix: string; role: string }), headers: apiKey(r.json.secret) };
+  return { ...(r.json as { id: string; secret: string; prefix: string; role: string }), owner: `key:${r.json.id}`, headers: apiKey(r.json.secret) };
 }
 
 /** A job row written straight into D1, for ownership tests that need a finished job with an output. */

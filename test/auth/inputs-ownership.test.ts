@@ -48,10 +48,10 @@ describe("uploads, deletes and capabilities are owner-scoped", () => {
   it("lets only the owner (or an admin) delete a finished job; to anyone else it does not exist", async () => {
     const alice = await createKey({ role: "user" });
     const bob = await createKey({ role: "user" });
-    const mine = await insertJob(alice.id);
+    const mine = await insertJob(alice.owner);
     expect((await call("DELETE", `/jobs/${mine}`, undefined, bob.headers)).status).toBe(404);
     expect((await call("DELETE", `/jobs/${mine}`, undefined, alice.headers)).status).toBe(204);
-    const another = await insertJob(alice.id);
+    const another = await insertJob(alice.owner);
     expect((await call("DELETE", `/jobs/${another}`, undefined, admin)).status).toBe(204);
   });
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { base64url } from "../../src/lib/bytes";
 import { call, tinyGraph } from "../helpers/gateway";
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET } from "./closed-config";
-import { bearer, expectAuthFailed, mintJwt } from "./helpers";
+import { bearer, expectAuthFailed, jwtSubOwner, mintJwt } from "./helpers";
 
 /**
  * JWT bearer tokens against the closed project's config: HS256 with JWT_SECRET, and RS256/ES256
@@ -39,12 +39,12 @@ beforeAll(async () => {
 });
 
 describe("JWT bearer tokens", () => {
-  it("accepts a valid HS256 token; sub is the owner, role defaults to user", async () => {
+  it("accepts a valid HS256 token; its issuer and sub name the owner, role defaults to user", async () => {
     const sub = `alice-${crypto.randomUUID()}`;
     const token = await mintJwt({ sub });
     const r = await whoami(token);
     expect(r.status).toBe(200);
-    expect(r.json.owner).toBe(sub);
+    expect(r.json.owner).toBe(`jwt:https%3A//issuer.comfy-edge.test:${sub}`);
     expect((await call("GET", "/keys", undefined, bearer(token))).status).toBe(403);
   });
 
@@ -68,7 +68,7 @@ describe("JWT bearer tokens", () => {
     const body = claims();
     const r = await whoami(await signWith(alg, key(), kid(), body));
     expect(r.status, r.text).toBe(200);
-    expect(r.json.owner).toBe(body.sub);
+    expect(r.json.owner).toBe(jwtSubOwner(body.sub));
   });
 
   it.each<{ attack: string; token: () => Promise<string>; message: string }>([

@@ -5,7 +5,7 @@ import { ApiError } from "../../src/errors";
 import { submitJob } from "../../src/jobs/submit";
 import { call, tinyGraph } from "../helpers/gateway";
 import { PENDING_LIMIT } from "./closed-config";
-import { bearer, createKey, mintJwt } from "./helpers";
+import { bearer, createKey, jwtSubOwner, mintJwt } from "./helpers";
 
 /** Pending limits: the INSERT itself is conditional, so concurrent submissions never overshoot. */
 const pendingOf = async (owner: string) =>
@@ -26,14 +26,14 @@ describe("pending limits", () => {
       expect(r.json).toMatchObject({ error: "QUEUE_FULL", retryable: true, details: { scope: "owner", limit: PENDING_LIMIT } });
       expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
     }
-    expect(await jobsOf(sub)).toBe(PENDING_LIMIT);
+    expect(await jobsOf(jwtSubOwner(sub))).toBe(PENDING_LIMIT);
   });
 
   it("applies a stored key's own pending limit", async () => {
     const key = await createKey({ pendingLimit: 2 });
     const rs = await Promise.all(Array.from({ length: 6 }, () => submitAs(key.headers)));
     expect(rs.map((r) => r.status).sort()).toEqual([202, 202, 429, 429, 429, 429]);
-    expect(await pendingOf(key.id)).toBe(2);
+    expect(await pendingOf(key.owner)).toBe(2);
   });
 
   it("writes nothing over the limit, not even the Idempotency-Key, and accepts again once a job has finished", async () => {
@@ -44,7 +44,7 @@ describe("pending limits", () => {
     const refused = await submitAs(key.headers, { "idempotency-key": idem }, 42);
     expect(refused.status).toBe(429);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE key = ?").bind(idem).first("n")).toBe(0);
-    expect(await jobsOf(key.id)).toBe(1);
+    expect(await jobsOf(key.owner)).toBe(1);
     expect((await call("POST", `/jobs/${first.json.id}/cancel`, undefined, key.headers)).status).toBe(200);
     const retried = await submitAs(key.headers, { "idempotency-key": idem }, 42);
     expect(retried.status).toBe(202);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/api/openapi";
 import { call, tinyGraph } from "../helpers/gateway";
 import { ADMIN_KEY, USER_KEY } from "./closed-config";
-import { apiKey, bearer, configKeyOwner, createKey, expectAuthFailed, insertDelivery, insertJob, mintJwt, textOutput, type Headers } from "./helpers";
+import { apiKey, bearer, configKeyOwner, createKey, expectAuthFailed, insertDelivery, insertJob, jwtSubOwner, mintJwt, textOutput, type Headers } from "./helpers";
 import { bodyFor, ROUTES, type Fixture, type RouteRow } from "./route-table";
 
 /**
@@ -15,11 +15,11 @@ const KINDS: Record<string, () => Promise<Caller>> = {
   "stored keys": async () => {
     const user = await createKey({ role: "user" });
     const adm = await createKey({ role: "admin" });
-    return { user: user.headers, admin: adm.headers, userOwner: user.id };
+    return { user: user.headers, admin: adm.headers, userOwner: user.owner };
   },
   "JWT bearer tokens": async () => {
     const sub = `jwt-user-${crypto.randomUUID()}`;
-    return { user: bearer(await mintJwt({ sub })), admin: bearer(await mintJwt({ role: "admin" })), userOwner: sub };
+    return { user: bearer(await mintJwt({ sub })), admin: bearer(await mintJwt({ role: "admin" })), userOwner: jwtSubOwner(sub) };
   },
 };
 

@@ -25,7 +25,7 @@ describe("open mode", () => {
     for (const path of ["/keys", "/hosts", "/usage?owner=anyone"]) expect((await call("GET", path)).status).toBe(200);
     const job = await call("POST", "/jobs", { workflow: tinyGraph() });
     expect(job.status).toBe(202);
-    expect((await call("GET", "/usage")).json.owner).toBe("anonymous");
+    expect((await call("GET", "/usage")).json.owner).toBe("open:anonymous");
   });
 
   it("does not rate-limit unless RATE_LIMIT_MAX is set", async () => {

@@ -139,7 +139,7 @@ describe("terminal events outside a host", () => {
     await env.DB.prepare("UPDATE jobs SET status = 'canceled', completed_at_ms = ? WHERE id = ?").bind(now, job.id).run();
     await env.DB.prepare(
       `INSERT INTO webhook_deliveries (id, job_id, owner, event, url, status, attempts, next_attempt_at_ms, created_at_ms, updated_at_ms)
-       VALUES (?, ?, 'anonymous', 'canceled', ?, 'pending', 0, ?, ?, ?)`,
+       VALUES (?, ?, 'open:anonymous', 'canceled', ?, 'pending', 0, ?, ?, ?)`,
     ).bind(`${job.id}:canceled`, job.id, hook.url, now - 300_000, now - 300_000, now - 300_000).run();
     expect((await sweep(env)).webhooks).toBeGreaterThanOrEqual(1);
     const [got] = await waitFor(async () => ((await hook.requests()).length ? hook.requests() : undefined));
@@ -153,7 +153,7 @@ describe("the consumer", () => {
     await env.DB.prepare("UPDATE jobs SET status = 'canceled', completed_at_ms = ? WHERE id = ?").bind(now, jobId).run();
     await env.DB.prepare(
       `INSERT INTO webhook_deliveries (id, job_id, owner, event, url, status, attempts, next_attempt_at_ms, created_at_ms, updated_at_ms)
-       VALUES (?, ?, 'anonymous', 'canceled', ?, 'pending', ?, ?, ?, ?)`,
+       VALUES (?, ?, 'open:anonymous', 'canceled', ?, 'pending', ?, ?, ?, ?)`,
     ).bind(`${jobId}:canceled`, jobId, url, over.attempts, over.nextAttemptAtMs, now, now).run();
   };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { configKeyId, keyDigest, matchConfiguredKey, newKeySecret, parseApiKeys, STORED_KEY_PREFIX, type ConfiguredDigest } from "../../src/auth/api-keys";
+import { keyDigest, matchConfiguredKey, newKeySecret, parseApiKeys, STORED_KEY_PREFIX, type ConfiguredDigest } from "../../src/auth/api-keys";
+import { configKeyOwner } from "../../src/auth/owner";
 import { canSee, hasRole, ownerScope } from "../../src/auth/roles";
 import { timingSafeEqualStr } from "../../src/lib/bytes";
 
@@ -34,7 +35,7 @@ describe("parseApiKeys", () => {
 });
 
 describe("matching a presented key", () => {
-  const keys: ConfiguredDigest[] = ["a", "b", "c"].map((d) => ({ digest: d.repeat(64), role: "user", id: configKeyId(d.repeat(64)) }));
+  const keys: ConfiguredDigest[] = ["a", "b", "c"].map((d) => ({ digest: d.repeat(64), role: "user", id: configKeyOwner(d.repeat(64)) }));
 
   it("goes through the constant-time compare, against every configured key even after a match", () => {
     const calls: string[] = [];
@@ -50,12 +51,12 @@ describe("matching a presented key", () => {
   });
 
   it("uses timingSafeEqualStr when no compare is given", () => {
-    expect(matchConfiguredKey("b".repeat(64), keys)?.id).toBe(configKeyId("b".repeat(64)));
+    expect(matchConfiguredKey("b".repeat(64), keys)?.id).toBe(configKeyOwner("b".repeat(64)));
   });
 
   it("derives the owner id from the key's digest, never the key", async () => {
-    const id = configKeyId(await keyDigest("my-secret-key"));
-    expect(id).toMatch(/^key_[0-9a-f]{16}$/);
+    const id = configKeyOwner(await keyDigest("my-secret-key"));
+    expect(id).toMatch(/^cfg:[0-9a-f]{16}$/);
     expect(id).not.toContain("my-secret");
   });
 });

@@ -22,8 +22,8 @@ beforeAll(async () => {
 const rs256 = (body: Record<string, unknown>) => new SignJWT(body).setProtectedHeader({ alg: "RS256", kid: "k1" }).sign(rsa.privateKey);
 
 describe("verifyJwt with only a JWKS configured", () => {
-  it("accepts an RS256 token from the key set, with sub as owner and role user by default", async () => {
-    expect(await verifyJwt(await rs256(base), jwksOnly, NOW)).toEqual({ ok: true, sub: "owner-1", role: "user" });
+  it("accepts an RS256 token from the key set, with iss and sub for the owner and role user by default", async () => {
+    expect(await verifyJwt(await rs256(base), jwksOnly, NOW)).toEqual({ ok: true, iss: "iss-1", sub: "owner-1", role: "user" });
   });
 
   it("refuses HS256 signed with the public key (algorithm confusion) before choosing a key", async () => {
@@ -76,7 +76,20 @@ describe("verifyJwt with only a secret configured", () => {
   });
   it("accepts HS256 with role admin", async () => {
     const t = await new SignJWT({ ...base, role: "admin" }).setProtectedHeader({ alg: "HS256" }).sign(secret);
-    expect(await verifyJwt(t, { secret }, NOW)).toEqual({ ok: true, sub: "owner-1", role: "admin" });
+    expect(await verifyJwt(t, { secret }, NOW)).toEqual({ ok: true, iss: "iss-1", sub: "owner-1", role: "admin" });
+  });
+
+  // With JWT_ISSUER unset jose lets any `iss` through; the owner id is built from it, so it must be a string.
+  const hs = (body: Record<string, unknown>) => new SignJWT(body).setProtectedHeader({ alg: "HS256" }).sign(secret);
+  it("passes on a token without iss as such", async () => {
+    expect(await verifyJwt(await hs({ ...base, iss: undefined }), { secret }, NOW)).toEqual({ ok: true, iss: undefined, sub: "owner-1", role: "user" });
+  });
+  it.each([
+    { name: "a number", iss: 42 },
+    { name: "an array", iss: ["iss-1"] },
+    { name: "longer than 255 characters", iss: "i".repeat(256) },
+  ])("refuses an iss that is $name", async ({ iss }) => {
+    expect(await verifyJwt(await hs({ ...base, iss }), { secret }, NOW)).toEqual({ ok: false, error: { reason: "claim_mismatch", claim: "iss" } });
   });
 });
 

@@ -58,11 +58,11 @@ describe("rateLimitRule", () => {
 
 describe("rateLimitBucket", () => {
   it.each<[Principal | undefined, string | undefined, string]>([
-    [{ id: "key_1", role: "user", via: "config-key" }, "1.2.3.4", "principal:key_1"],
-    [{ id: "sub-1", role: "admin", via: "jwt" }, undefined, "principal:sub-1"],
+    [{ id: "cfg:0123456789abcdef", role: "user", via: "config-key" }, "1.2.3.4", "principal:cfg:0123456789abcdef"],
+    [{ id: "jwt:-:sub-1", role: "admin", via: "jwt" }, undefined, "principal:jwt:-:sub-1"],
     [undefined, "1.2.3.4", "ip:1.2.3.4"],
     [undefined, undefined, "ip:unknown"],
-    [{ id: "anonymous", role: "admin", via: "open" }, "5.6.7.8", "ip:5.6.7.8"],
+    [{ id: "open:anonymous", role: "admin", via: "open" }, "5.6.7.8", "ip:5.6.7.8"],
   ])("%j from %s → %s", (caller, ip, want) => {
     expect(rateLimitBucket(caller, ip)).toBe(want);
   });

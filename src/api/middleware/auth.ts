@@ -2,7 +2,9 @@ import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { checkApiKey, type KeyCheck } from "../../auth/api-keys";
 import { jwtFailureMessage, jwtSettings, verifyJwt } from "../../auth/jwt";
+import { adoptLegacyJwtRows } from "../../auth/legacy-owners";
 import { authMode } from "../../auth/mode";
+import { jwtOwner } from "../../auth/owner";
 import { OPEN_PRINCIPAL } from "../../auth/principal";
 import { hasRole, type Role } from "../../auth/roles";
 import { apiKeys } from "../../db/schema";
@@ -51,8 +53,12 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
     const now = Date.now();
     if (cred.kind === "jwt") {
       const r = await verifyJwt(cred.token, jwtSettings(cfg), now);
-      if (r.ok) c.set("caller", { id: r.sub, role: r.role, via: "jwt" });
-      else {
+      if (r.ok) {
+        const id = jwtOwner(r.iss, r.sub);
+        // Before the handler reads, so a subject's pre-0006 rows are there on its first request.
+        await adoptLegacyJwtRows(c.env.DB, r.sub, id, now).catch((e: unknown) => log.warn("auth.legacy_adopt_failed", { owner: id, ...errorFields(e) }));
+        c.set("caller", { id, role: r.role, via: "jwt" });
+      } else {
         if (r.error.reason === "keys_unavailable") log.error("auth.jwks_unavailable", { detail: r.error.detail, requestId: c.get("requestId") });
         c.set("authError", new ApiError("AUTH_FAILED", jwtFailureMessage(r.error), { reason: r.error.reason }));
       }

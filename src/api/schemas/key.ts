@@ -15,7 +15,7 @@ export const CreateKey = z.strictObject({
 export type CreateKey = z.infer<typeof CreateKey>;
 
 export const KeySchema = z.object({
-  id: z.string().describe("Also the owner id of the key's jobs"),
+  id: z.string().describe("The key's jobs belong to owner id key:<id>"),
   name: z.string(),
   role: z.enum(ROLES),
   prefix: z.string().describe("The first characters of the secret, to tell keys apart"),

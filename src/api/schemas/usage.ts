@@ -4,7 +4,8 @@ import { JOB_STATUSES } from "../../jobs/states";
 const Day = z.iso.date().describe("A UTC day, YYYY-MM-DD");
 
 export const UsageQuery = z.strictObject({
-  owner: z.string().min(1).max(255).optional().describe("Admin only: whose usage; default your own"),
+  // A JWT owner id holds its issuer (up to 255 characters, escaped up to threefold) and its sub (up to 255).
+  owner: z.string().min(1).max(2048).optional().describe("Admin only: whose usage, by owner id (e.g. key:<id>, cfg:<hex>, jwt:<issuer>:<sub>); default your own"),
   from: Day.optional().describe("First day (default: 29 days before `to`)"),
   to: Day.optional().describe("Last day, inclusive (default: today, UTC)"),
 });
