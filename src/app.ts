@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./api/context";
 import { authenticate, requireRole } from "./api/middleware/auth";
+import { cors } from "./api/middleware/cors";
 import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
 import { capabilityRoutes } from "./api/routes/capabilities";
@@ -60,6 +61,8 @@ export function createApp() {
       },
     })(c, next);
   });
+  // Before the router: a preflight is answered without credentials, and errors get the headers too.
+  app.use("*", cors());
   const router = api();
   app.route("/v1", router);
   app.route("/", router);
