@@ -62,6 +62,10 @@ const ROUTES: Route[] = [
   { method: "post", path: "/keys", operationId: "createKey", summary: "Create an API key; its secret is in this response only", admin: true, body: CreateKey, ok: { status: 201, schema: CreatedKeySchema } },
   { method: "get", path: "/keys", operationId: "listKeys", summary: "List stored API keys (never their secrets)", admin: true, ok: { status: 200, schema: KeyListSchema } },
   { method: "delete", path: "/keys/{id}", operationId: "revokeKey", summary: "Revoke an API key (idempotent)", admin: true, ok: { status: 200, schema: KeySchema } },
+  {
+    method: "get", path: "/metrics", operationId: "getMetrics", summary: "The fleet in Prometheus text format (admin, or Authorization: Bearer <METRICS_TOKEN>)", admin: true,
+    ok: { status: 200, description: "text/plain; version=0.0.4: jobs, queue, hosts, durations, failures, webhooks, rate-limit refusals (docs/metrics.md)" },
+  },
   { method: "get", path: "/usage", operationId: "getUsage", summary: "Jobs by status and GPU-seconds per UTC day: yours, or (admin) any owner's", query: UsageQuery, ok: { status: 200, schema: UsageSchema } },
 ];
 
