@@ -2,9 +2,10 @@
 // migrations locally, starts the bundled fake ComfyUI, starts `wrangler dev` (local D1, R2, Queues
 // and Durable Objects under .wrangler/), registers the fake as a host and prints a job to try.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEV_STATE_FILE, keyFromDevVars, oneLine } from "./lib/gateway.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -12,23 +13,38 @@ const GATEWAY_PORT = Number(process.env.PORT ?? 8787);
 const FAKE_PORT = Number(process.env.FAKE_COMFY_PORT ?? 8188);
 const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
 const children: ChildProcess[] = [];
+let stopping = false;
+let ready = false;
 
-/** With API_KEYS in .dev.vars the gateway is closed: register the host with the first admin key there. */
-function adminKeyFromDevVars(): string | undefined {
-  let text = "";
+/** With API_KEYS in .dev.vars the gateway is closed: the host is registered with the first admin key there. */
+function devVars(): string {
   try {
-    text = readFileSync(path.join(root, ".dev.vars"), "utf8");
+    return readFileSync(path.join(root, ".dev.vars"), "utf8");
   } catch {
-    return undefined;
+    return "";
   }
-  const raw = /^API_KEYS\s*=\s*"?([^"\n]*)"?/m.exec(text)?.[1] ?? "";
-  const admin = raw.split(",").map((e) => e.trim()).find((e) => /:admin$/i.test(e));
-  return admin ? admin.replace(/:admin$/i, "") : undefined;
 }
-const adminKey = process.env.API_KEY ?? adminKeyFromDevVars();
+const closed = keyFromDevVars(devVars(), "any") !== undefined;
+const adminKey = process.env.API_KEY ?? keyFromDevVars(devVars(), "admin");
 const auth: Record<string, string> = adminKey ? { "x-api-key": adminKey } : {};
+const stateFile = path.join(root, DEV_STATE_FILE);
+
+/** Tells `npm run try` (scripts/lib/gateway.ts) which port this gateway is on. */
+function writeState() {
+  mkdirSync(path.dirname(stateFile), { recursive: true });
+  writeFileSync(stateFile, JSON.stringify({ url: gateway, pid: process.pid }) + "\n");
+}
+function removeState() {
+  try {
+    if ((JSON.parse(readFileSync(stateFile, "utf8")) as { pid?: number }).pid === process.pid) rmSync(stateFile);
+  } catch {
+    /* never written, or another dev took it over */
+  }
+}
 
 function shutdown(code = 0) {
+  stopping = true;
+  removeState();
   for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
   setTimeout(() => process.exit(code), 300).unref();
 }
@@ -76,44 +92,74 @@ async function registerHost(url: string) {
   if (r.status !== 201) throw new Error(`registering the fake host failed: ${r.status} ${await r.text()}`);
 }
 
-const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { cwd: root, stdio: "inherit", env: { ...process.env, CI: "true" } });
-if (migrate.status !== 0) {
-  console.error("Applying the D1 migrations locally failed.");
-  process.exit(1);
+/**
+ * wrangler reprints the whole migrations table after each file it applies; show its last table
+ * (or its one-line "nothing to apply") and the full output only when it fails.
+ */
+function migrate() {
+  const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  if (r.status !== 0) {
+    process.stderr.write(out);
+    console.error("Applying the D1 migrations locally failed (output above).");
+    process.exit(1);
+  }
+  const lastTable = out.lastIndexOf("┌");
+  console.log(lastTable >= 0 ? `Local D1 migrations:\n${out.slice(lastTable).trimEnd()}` : "Local D1 migrations: none to apply.");
 }
 
-const fakeUrl = await startFake();
-const wrangler = spawn(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(GATEWAY_PORT), "--test-scheduled", "--show-interactive-dev-session=false"], {
-  cwd: root,
-  stdio: ["ignore", "inherit", "inherit"],
-});
-children.push(wrangler);
-wrangler.once("exit", (code) => {
-  console.error(`wrangler dev exited (${code})`);
-  shutdown(code ?? 1);
-});
+async function main() {
+  migrate();
+  const fakeUrl = await startFake();
+  const wrangler = spawn(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(GATEWAY_PORT), "--test-scheduled", "--show-interactive-dev-session=false"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    // Request.cf is a placeholder locally anyway; offline, fetching it prints a stack trace on every start.
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false" },
+  });
+  children.push(wrangler);
+  wrangler.once("exit", (code) => {
+    if (stopping) return;
+    console.error(`wrangler dev exited (${code})${ready ? "" : `; is port ${GATEWAY_PORT} free? Set PORT to use another.`}`);
+    shutdown(code ?? 1);
+  });
 
-await waitForGateway();
-await registerHost(fakeUrl);
-// Local cron triggers do not fire by themselves; run the sweep every minute as production would.
-setInterval(() => void fetch(`${gateway}/__scheduled?cron=*+*+*+*+*`).catch(() => undefined), 60_000).unref();
+  await waitForGateway();
+  ready = true;
+  await registerHost(fakeUrl);
+  writeState();
+  // Local cron triggers do not fire by themselves; run the sweep every minute as production would.
+  setInterval(() => void fetch(`${gateway}/__scheduled?cron=*+*+*+*+*`).catch(() => undefined), 60_000).unref();
+  console.log(banner(fakeUrl));
+}
 
-const job = JSON.stringify({
-  workflow: {
-    "1": { class_type: "EmptyImage", inputs: { width: 512, height: 512, batch_size: 1, color: 3368601 } },
-    "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "comfy-edge" } },
-  },
-});
-console.log(`
+function banner(fakeUrl: string) {
+  const job = JSON.stringify({
+    workflow: {
+      "1": { class_type: "EmptyImage", inputs: { width: 512, height: 512, batch_size: 1, color: 3368601 } },
+      "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "comfy-edge" } },
+    },
+  });
+  const key = closed || adminKey ? ` -H "x-api-key: $API_KEY"` : "";
+  const keyNote = key
+    ? `\n  The gateway is closed (API_KEYS in .dev.vars), so each command sends $API_KEY; set it to one of those keys first:\n    export API_KEY=<a key from .dev.vars>\n`
+    : "";
+  return `
   Comfy Edge is running on ${gateway} with a fake ComfyUI at ${fakeUrl} registered as host "local-fake".
-
+${keyNote}
   Run a job:
-    curl -s ${gateway}/jobs -H 'content-type: application/json' -d '${job}'
+    curl -s ${gateway}/jobs${key} -H 'content-type: application/json' -d '${job}'
   Watch it (use the id from the answer):
-    curl -s ${gateway}/jobs/<id>
+    curl -s ${gateway}/jobs/<id>${key}
   Download its image (follows the signed link):
-    curl -sL -o out.png ${gateway}/jobs/<id>/outputs/<name>
+    curl -sL -o out.png ${gateway}/jobs/<id>/outputs/<name>${key}
 
-  Or all at once:  ${adminKey ? "API_KEY=<your key> " : ""}npm run try
+  Or all at once:  npm run try   (it finds this gateway on port ${GATEWAY_PORT} and reads the key from .dev.vars)
   Press Ctrl-C to stop.
-`);
+`;
+}
+
+main().catch((e: unknown) => {
+  console.error(`npm run dev: ${oneLine(e)}`);
+  shutdown(1);
+});

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./api/context";
 import { authenticate, requireRole } from "./api/middleware/auth";
+import { cors } from "./api/middleware/cors";
 import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
 import { capabilityRoutes } from "./api/routes/capabilities";
@@ -12,6 +13,7 @@ import { healthRoutes } from "./api/routes/health";
 import { hostRoutes } from "./api/routes/hosts";
 import { jobRoutes } from "./api/routes/jobs";
 import { keyRoutes } from "./api/routes/keys";
+import { metricsRoutes } from "./api/routes/metrics";
 import { uploadRoutes } from "./api/routes/uploads";
 import { usageRoutes } from "./api/routes/usage";
 import { webhookRoutes } from "./api/routes/webhooks";
@@ -26,7 +28,8 @@ const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "A
 /**
  * The API, one router served both bare and under /v1. Order is the access policy: signed files need
  * nothing; everything after them is identified and rate limited; the OpenAPI document and /health
- * then answer with or without a credential; everything after `requireRole("user")` needs one.
+ * then answer with or without a credential, /metrics to an admin or its own token; everything
+ * after `requireRole("user")` needs a credential.
  */
 function api() {
   return new Hono<AppEnv>()
@@ -35,6 +38,8 @@ function api() {
     .use("*", rateLimit())
     .route("/", openApiRoutes)
     .route("/", healthRoutes)
+    // Before requireRole("user"): a METRICS_TOKEN is not a user credential.
+    .route("/", metricsRoutes)
     .use("*", requireRole("user"))
     .route("/", capabilityRoutes)
     .route("/", jobRoutes)
@@ -60,6 +65,8 @@ export function createApp() {
       },
     })(c, next);
   });
+  // Before the router: a preflight is answered without credentials, and errors get the headers too.
+  app.use("*", cors());
   const router = api();
   app.route("/v1", router);
   app.route("/", router);

@@ -21,6 +21,8 @@ export type Env = Cloudflare.Env & {
   WEBHOOK_SECRET_PREVIOUS?: string;
   WEBHOOK_ALLOWED_DOMAINS?: string;
   COMFY_ORG_API_KEY?: string;
+  CORS_ORIGINS?: string;
+  METRICS_TOKEN?: string;
 };
 
 const int = (min: number, max: number, fallback: number) =>
@@ -87,11 +89,15 @@ const ConfigSchema = z.object({
   COMFY_ORG_API_KEY: z.string().min(1).optional().catch(undefined),
   /** Finished jobs and their outputs are deleted this many days after they end; 0 keeps them forever. */
   OUTPUT_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).catch(30),
+  /** Origins browsers may call from (`*` = any); unset = no CORS headers. Parsed in src/api/middleware/cors.ts. */
+  CORS_ORIGINS: list,
+  /** A bearer token for GET /metrics besides an admin credential (≥ 16 characters; shorter is ignored). */
+  METRICS_TOKEN: z.string().trim().min(16).optional().catch(undefined),
   /** The gateway's public origin for links in webhook bodies; unset = the origin of the request that created the job. */
   PUBLIC_URL: z.string().trim().optional().transform((v) => (v ? safeOrigin(v) : undefined)),
 });
 
-function safeOrigin(v: string): string | undefined {
+export function safeOrigin(v: string): string | undefined {
   try {
     const u = new URL(v);
     return u.protocol === "https:" || u.protocol === "http:" ? u.origin : undefined;

@@ -14,43 +14,59 @@ const UploadSchema = z.object({ id: z.string(), name: z.string(), contentType: z
 type Route = {
   method: "get" | "post" | "put" | "delete";
   path: string;
+  /** The method name client generators give this operation; unique in the document. */
+  operationId: string;
   summary: string;
   admin?: boolean;
   body?: z.ZodType;
   query?: z.ZodObject;
-  ok: { status: number; schema?: z.ZodType; description?: string };
+  ok: { status: number; schema?: z.ZodType; description?: string; headers?: Record<string, unknown> };
+  /** Other successful answers, documented as given. */
+  also?: Record<string, unknown>;
 };
 
 /** The same zod schemas that validate requests describe them here. */
 const ROUTES: Route[] = [
-  { method: "post", path: "/jobs", summary: "Submit a job (raw graph or stored workflow). Honors Idempotency-Key.", body: SubmitJob, ok: { status: 202, schema: JobSchema } },
-  { method: "get", path: "/jobs", summary: "List your jobs, newest first", query: ListJobsQuery, ok: { status: 200, schema: JobListSchema } },
-  { method: "get", path: "/jobs/{id}", summary: "Get a job; ?wait=N long-polls up to N seconds for a terminal state", query: GetJobQuery, ok: { status: 200, schema: JobSchema } },
-  { method: "post", path: "/jobs/{id}/cancel", summary: "Cancel a job (idempotent)", ok: { status: 200, schema: JobSchema } },
-  { method: "delete", path: "/jobs/{id}", summary: "Delete a finished job and its outputs now (409 while it is queued or running)", ok: { status: 204 } },
-  { method: "post", path: "/uploads", summary: "Put an input file into storage once (JSON { name, image: base64 }, a raw image body, or multipart `file`); reference it from jobs as images: [{ name, upload: id }]", body: UploadJson, ok: { status: 201, schema: UploadSchema } },
-  { method: "get", path: "/uploads/{id}", summary: "Get an upload's metadata (yours; an admin sees any)", ok: { status: 200, schema: UploadSchema } },
-  { method: "delete", path: "/uploads/{id}", summary: "Delete an upload and its file (409 while a queued or running job uses it)", ok: { status: 204 } },
-  { method: "get", path: "/capabilities", summary: "Workflows and their inputs, limits, output kinds, and the models on the fleet's hosts", ok: { status: 200 } },
-  { method: "get", path: "/jobs/{id}/outputs/{name}", summary: "Redirect to a signed download URL of one output", ok: { status: 302, description: "Location is a signed, expiring URL" } },
-  { method: "get", path: "/webhooks/deliveries", summary: "List webhook deliveries (yours; an admin sees all), newest first", query: ListDeliveriesQuery, ok: { status: 200, schema: DeliveryListSchema } },
-  { method: "get", path: "/webhooks/deliveries/{id}", summary: "Get a webhook delivery with every attempt (time, status, latency, error, response snippet)", ok: { status: 200, schema: DeliveryDetailSchema } },
-  { method: "post", path: "/webhooks/deliveries/{id}/redeliver", summary: "Send a finished delivery's message again, as a new delivery with the same webhook-id", ok: { status: 202, schema: DeliverySchema } },
-  { method: "get", path: "/health", summary: "Liveness and fleet summary", ok: { status: 200 } },
-  { method: "post", path: "/hosts", summary: "Register a ComfyUI host", admin: true, body: CreateHost, ok: { status: 201, schema: HostSchema } },
-  { method: "get", path: "/hosts", summary: "List hosts with state and slots in use", admin: true, ok: { status: 200 } },
-  { method: "get", path: "/hosts/{id}", summary: "Get a host", admin: true, ok: { status: 200, schema: HostSchema } },
-  { method: "post", path: "/hosts/{id}/drain", summary: "Finish the host's running work and give it no more", admin: true, ok: { status: 200, schema: HostSchema } },
-  { method: "post", path: "/hosts/{id}/resume", summary: "Give a drained host work again", admin: true, ok: { status: 200, schema: HostSchema } },
-  { method: "delete", path: "/hosts/{id}", summary: "Remove an idle host", admin: true, ok: { status: 204 } },
-  { method: "get", path: "/workflows", summary: "List stored workflows", ok: { status: 200 } },
-  { method: "get", path: "/workflows/{id}", summary: "Get a stored workflow", ok: { status: 200, schema: WorkflowSchema } },
-  { method: "put", path: "/workflows/{id}", summary: "Create or update a stored workflow (new version)", admin: true, body: CreateWorkflow, ok: { status: 200, schema: WorkflowSchema } },
-  { method: "delete", path: "/workflows/{id}", summary: "Delete a stored workflow", admin: true, ok: { status: 204 } },
-  { method: "post", path: "/keys", summary: "Create an API key; its secret is in this response only", admin: true, body: CreateKey, ok: { status: 201, schema: CreatedKeySchema } },
-  { method: "get", path: "/keys", summary: "List stored API keys (never their secrets)", admin: true, ok: { status: 200, schema: KeyListSchema } },
-  { method: "delete", path: "/keys/{id}", summary: "Revoke an API key (idempotent)", admin: true, ok: { status: 200, schema: KeySchema } },
-  { method: "get", path: "/usage", summary: "Jobs by status and GPU-seconds per UTC day: yours, or (admin) any owner's", query: UsageQuery, ok: { status: 200, schema: UsageSchema } },
+  { method: "post", path: "/jobs", operationId: "submitJob", summary: "Submit a job (raw graph or stored workflow). Honors Idempotency-Key.", body: SubmitJob, ok: { status: 202, schema: JobSchema } },
+  { method: "get", path: "/jobs", operationId: "listJobs", summary: "List your jobs, newest first", query: ListJobsQuery, ok: { status: 200, schema: JobListSchema } },
+  { method: "get", path: "/jobs/{id}", operationId: "getJob", summary: "Get a job; ?wait=N long-polls up to N seconds for a terminal state", query: GetJobQuery, ok: { status: 200, schema: JobSchema } },
+  { method: "post", path: "/jobs/{id}/cancel", operationId: "cancelJob", summary: "Cancel a job (idempotent)", ok: { status: 200, schema: JobSchema } },
+  { method: "delete", path: "/jobs/{id}", operationId: "deleteJob", summary: "Delete a finished job and its outputs now (409 while it is queued or running)", ok: { status: 204 } },
+  { method: "post", path: "/uploads", operationId: "createUpload", summary: "Put an input file into storage once (JSON { name, image: base64 }, a raw image body, or multipart `file`); reference it from jobs as images: [{ name, upload: id }]", body: UploadJson, ok: { status: 201, schema: UploadSchema } },
+  { method: "get", path: "/uploads/{id}", operationId: "getUpload", summary: "Get an upload's metadata (yours; an admin sees any)", ok: { status: 200, schema: UploadSchema } },
+  { method: "delete", path: "/uploads/{id}", operationId: "deleteUpload", summary: "Delete an upload and its file (409 while a queued or running job uses it)", ok: { status: 204 } },
+  { method: "get", path: "/capabilities", operationId: "getCapabilities", summary: "Workflows and their inputs, limits, output kinds, and the models on the fleet's hosts", ok: { status: 200 } },
+  {
+    method: "get", path: "/jobs/{id}/outputs/{name}", operationId: "getJobOutput", summary: "Download one output: a redirect to its signed URL, or a text output's text",
+    ok: {
+      status: 302,
+      description: "A file output: Location is a signed, expiring URL (SIGNED_URL_TTL_S) that serves it; follow it without the API key",
+      headers: { Location: { description: "The signed download URL", schema: { type: "string", format: "uri" } } },
+    },
+    also: { "200": { description: "A text output: the text itself, no redirect", content: { "text/plain": { schema: { type: "string" } } } } },
+  },
+  { method: "get", path: "/webhooks/deliveries", operationId: "listWebhookDeliveries", summary: "List webhook deliveries (yours; an admin sees all), newest first", query: ListDeliveriesQuery, ok: { status: 200, schema: DeliveryListSchema } },
+  { method: "get", path: "/webhooks/deliveries/{id}", operationId: "getWebhookDelivery", summary: "Get a webhook delivery with every attempt (time, status, latency, error, response snippet)", ok: { status: 200, schema: DeliveryDetailSchema } },
+  { method: "post", path: "/webhooks/deliveries/{id}/redeliver", operationId: "redeliverWebhook", summary: "Send a finished delivery's message again, as a new delivery with the same webhook-id", ok: { status: 202, schema: DeliverySchema } },
+  { method: "get", path: "/health", operationId: "getHealth", summary: "Liveness and fleet summary", ok: { status: 200 } },
+  { method: "post", path: "/hosts", operationId: "createHost", summary: "Register a ComfyUI host", admin: true, body: CreateHost, ok: { status: 201, schema: HostSchema } },
+  { method: "get", path: "/hosts", operationId: "listHosts", summary: "List hosts with state and slots in use", admin: true, ok: { status: 200 } },
+  { method: "get", path: "/hosts/{id}", operationId: "getHost", summary: "Get a host", admin: true, ok: { status: 200, schema: HostSchema } },
+  { method: "post", path: "/hosts/{id}/drain", operationId: "drainHost", summary: "Finish the host's running work and give it no more", admin: true, ok: { status: 200, schema: HostSchema } },
+  { method: "post", path: "/hosts/{id}/resume", operationId: "resumeHost", summary: "Give a drained host work again", admin: true, ok: { status: 200, schema: HostSchema } },
+  { method: "delete", path: "/hosts/{id}", operationId: "deleteHost", summary: "Remove an idle host", admin: true, ok: { status: 204 } },
+  { method: "get", path: "/workflows", operationId: "listWorkflows", summary: "List stored workflows", ok: { status: 200 } },
+  { method: "get", path: "/workflows/{id}", operationId: "getWorkflow", summary: "Get a stored workflow", ok: { status: 200, schema: WorkflowSchema } },
+  { method: "put", path: "/workflows/{id}", operationId: "putWorkflow", summary: "Create or update a stored workflow (new version)", admin: true, body: CreateWorkflow, ok: { status: 200, schema: WorkflowSchema } },
+  { method: "delete", path: "/workflows/{id}", operationId: "deleteWorkflow", summary: "Delete a stored workflow", admin: true, ok: { status: 204 } },
+  { method: "post", path: "/keys", operationId: "createKey", summary: "Create an API key; its secret is in this response only", admin: true, body: CreateKey, ok: { status: 201, schema: CreatedKeySchema } },
+  { method: "get", path: "/keys", operationId: "listKeys", summary: "List stored API keys (never their secrets)", admin: true, ok: { status: 200, schema: KeyListSchema } },
+  { method: "delete", path: "/keys/{id}", operationId: "revokeKey", summary: "Revoke an API key (idempotent)", admin: true, ok: { status: 200, schema: KeySchema } },
+  {
+    method: "get", path: "/metrics", operationId: "getMetrics", summary: "The fleet in Prometheus text format (admin, or Authorization: Bearer <METRICS_TOKEN>)", admin: true,
+    ok: { status: 200, description: "text/plain; version=0.0.4: jobs, queue, hosts, durations, failures, webhooks, rate-limit refusals (docs/metrics.md)" },
+  },
+  { method: "get", path: "/usage", operationId: "getUsage", summary: "Jobs by status and GPU-seconds per UTC day: yours, or (admin) any owner's", query: UsageQuery, ok: { status: 200, schema: UsageSchema } },
 ];
 
 const schemaOf = (s: z.ZodType, io: "input" | "output") => z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" });
@@ -69,8 +85,10 @@ export function openApiDocument(serverUrl: string, workflows: WorkflowDoc[] = []
     const responses: Record<string, unknown> = {
       [r.ok.status]: {
         description: r.ok.description ?? "OK",
+        ...(r.ok.headers ? { headers: r.ok.headers } : {}),
         ...(r.ok.schema ? { content: { "application/json": { schema: schemaOf(r.ok.schema, "output") } } } : {}),
       },
+      ...r.also,
       "400": { description: "Invalid request", content: { "application/json": { schema: errorRef } } },
       "401": { description: "Missing or invalid credentials", content: { "application/json": { schema: errorRef } } },
       ...(r.admin ? { "403": { description: "Admin role required", content: { "application/json": { schema: errorRef } } } } : {}),
@@ -79,6 +97,7 @@ export function openApiDocument(serverUrl: string, workflows: WorkflowDoc[] = []
     };
     paths[r.path] ??= {};
     paths[r.path]![r.method] = {
+      operationId: r.operationId,
       summary: r.summary,
       ...(params.length || queryParams.length ? { parameters: [...params, ...queryParams] } : {}),
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(r.body, "input") } } } } : {}),

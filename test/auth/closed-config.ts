@@ -12,6 +12,10 @@ export const JWT_ISSUER = "https://issuer.comfy-edge.test";
 // Above what routes.security.test.ts sends without a credential from one IP in a minute (it grows with the route table).
 export const RATE_LIMIT_MAX = 400;
 export const PENDING_LIMIT = 10;
+/** CORS_ORIGINS lists these two (a trailing slash and spaces, as a deployer might write them). */
+export const ALLOWED_ORIGIN = "https://app.example.test";
+export const OTHER_ALLOWED_ORIGIN = "http://localhost:5173";
+export const METRICS_TOKEN = "test-metrics-token-0123456789abcdef";
 
 export const closedBindings = (launcherUrl: string) => ({
   API_KEYS: `${ADMIN_KEY}:admin,${USER_KEY}:user,${OTHER_USER_KEY}:user`,
@@ -22,4 +26,6 @@ export const closedBindings = (launcherUrl: string) => ({
   RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
   RATE_LIMIT_WINDOW_MS: "60000",
   PENDING_LIMIT: String(PENDING_LIMIT),
+  CORS_ORIGINS: `${ALLOWED_ORIGIN}/ , ${OTHER_ALLOWED_ORIGIN}`,
+  METRICS_TOKEN,
 });

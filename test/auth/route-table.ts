@@ -58,6 +58,7 @@ export const ROUTES: RouteRow[] = [
   { name: "POST /keys", template: "/keys", method: "POST", path: () => "/keys", body: () => ({ name: "from the route table" }), access: "admin", user: 403, admin: 201 },
   { name: "GET /keys", template: "/keys", method: "GET", path: () => "/keys", access: "admin", user: 403, admin: 200 },
   { name: "DELETE /keys/:id", template: "/keys/{id}", method: "DELETE", path: () => `/keys/${NO_UUID}`, access: "admin", user: 403, admin: 404 },
+  { name: "GET /metrics", template: "/metrics", method: "GET", path: () => "/metrics", access: "admin", user: 403, admin: 200 },
   { name: "GET /usage", template: "/usage", method: "GET", path: () => "/usage", access: "user", user: 200, admin: 200 },
 ];
 

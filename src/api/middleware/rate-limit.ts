@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { AuthMode } from "../../auth/mode";
 import type { Principal } from "../../auth/principal";
 import type { Config } from "../../env";
@@ -8,6 +8,7 @@ import { durableObjectLimiter } from "../../rate-limit/do-limiter";
 import { rateLimitHeaders, retryAfterSeconds } from "../../rate-limit/headers";
 import type { RateLimiter, RateLimitRule } from "../../rate-limit/limiter";
 import type { AppEnv } from "../context";
+import { setResponseHeaders } from "../response-headers";
 
 /** With credentials configured and RATE_LIMIT_MAX unset, this many requests per window. */
 export const DEFAULT_RATE_LIMIT_MAX = 600;
@@ -25,16 +26,6 @@ export function rateLimitRule(cfg: Pick<Config, "RATE_LIMIT_MAX" | "RATE_LIMIT_W
 export function rateLimitBucket(caller: Principal | undefined, clientIp: string | undefined): string {
   if (caller && caller.via !== "open") return `principal:${caller.id}`;
   return `ip:${clientIp?.trim() || "unknown"}`;
-}
-
-function setHeaders(c: Context<AppEnv>, headers: Record<string, string>) {
-  try {
-    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
-  } catch {
-    // A response with immutable headers (passed through from a fetch) is copied once to add them.
-    c.res = new Response(c.res.body, c.res);
-    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
-  }
 }
 
 /**
@@ -68,5 +59,5 @@ export const rateLimit = ({
       throw new ApiError("RATE_LIMITED", `Rate limit exceeded: ${rule.max} requests per ${rule.windowMs / 1000} s. Retry after ${retryAfterSeconds(result, now)} s.`, { headers, retryable: true });
     }
     await next();
-    setHeaders(c, headers);
+    setResponseHeaders(c, headers);
   };
