@@ -18,7 +18,16 @@ const children: ChildProcess[] = [];
 const fakes: FakeComfyHandle[] = [];
 const left = () => BUDGET_MS - (Date.now() - started);
 
-process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+// wrangler runs workerd as a child of its own: each gateway gets a process group, killed whole, so
+// no workerd outlives the bench (orphans would skew every later measurement on this machine).
+const killGroup = (c: ChildProcess) => {
+  try {
+    if (c.pid) process.kill(-c.pid, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
+};
+process.on("exit", () => children.forEach(killGroup));
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));
 setTimeout(() => {
   console.error("bench: time budget exhausted");
@@ -190,7 +199,7 @@ const mig = spawnSync(wranglerBin, ["d1", "migrations", "apply", "DB", "--local"
 if (mig.status !== 0) throw new Error("migrations failed");
 /** The gateway under `wrangler dev`, through bench/worker.ts (the real Worker with a counting D1 binding). */
 async function startGateway(gwPort: number, dir: string, d1DelayMs: number) {
-  const child = spawn(wranglerBin, ["dev", "bench/worker.ts", "--ip", "127.0.0.1", "--port", String(gwPort), "--persist-to", dir, "--log-level", "error", "--show-interactive-dev-session=false", "--var", "LOG_LEVEL:warn", "--var", `BENCH_D1_DELAY_MS:${d1DelayMs}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(wranglerBin, ["dev", "bench/worker.ts", "--ip", "127.0.0.1", "--port", String(gwPort), "--persist-to", dir, "--log-level", "error", "--show-interactive-dev-session=false", "--var", "LOG_LEVEL:warn", "--var", `BENCH_D1_DELAY_MS:${d1DelayMs}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"], detached: true });
   children.push(child);
   for (let i = 0; ; i++) {
     try {
@@ -367,7 +376,7 @@ if (left() > 45_000) {
   const gs = summary(g);
   results.farFromD1 = { d1DelayMs: 20, direct: ds, gateway: gs, addedP50: gs.p50 !== null && ds.p50 !== null ? +(gs.p50 - ds.p50).toFixed(2) : null, d1RoundTripsPerJob: +(trips / g.length).toFixed(2) };
   gateway = near;
-  far.kill("SIGTERM");
+  killGroup(far);
   fs.rmSync(farDir, { recursive: true, force: true });
   console.error("bench: far-from-D1 done");
 }
@@ -393,6 +402,6 @@ if (results.farFromD1) console.log(`every D1 round trip +20 ms (far from D1's pr
 console.log(`\nwritten to bench/results/latest.json in ${results.durationS} s`);
 
 for (const f of fakes) await f.close();
-wrangler.kill("SIGTERM");
+killGroup(wrangler);
 fs.rmSync(persist, { recursive: true, force: true });
 process.exit(0);

@@ -1,11 +1,13 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { jobs, type JobRow } from "../db/schema";
-import { ACTIVE, isTerminal, type JobStatus } from "../jobs/states";
+import { ACTIVE, isTerminal, STATUS, type JobStatus } from "../jobs/states";
 import type { AppEnv } from "./context";
 
-const QUEUED_POLL_MS = 5;
-const QUEUED_POLL_MAX_MS = 250;
+/** A dispatch still on its way to the host: look again after this long. */
+const DISPATCH_WAIT_MS = 5;
+/** The longest a queued job's long-poll waits for word of its placement before asking D1. */
+const QUEUED_WATCH_MS = 3_000;
 
 const hostOf = (c: Context<AppEnv>, hostId: string) => c.env.HOSTS.get(c.env.HOSTS.idFromName(hostId));
 const onHost = (row: JobRow) => ACTIVE.includes(row.status as JobStatus) && row.hostId !== null;
@@ -13,11 +15,10 @@ const onHost = (row: JobRow) => ACTIVE.includes(row.status as JobStatus) && row.
 /**
  * Long-poll: returns as soon as the job is terminal or the deadline passes. While the job is on a
  * host, the host's object answers the moment the job ends, with the finished row itself (no D1
- * re-read); while it is queued, D1 is read again with a backoff so many waiters do not crowd it.
+ * re-read); while it is queued, the job's JobWatchDO says where it was placed the moment it is.
  */
 export async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlineMs: number): Promise<JobRow> {
   let row = start;
-  let pollMs = QUEUED_POLL_MS;
   const d = c.get("db");
   while (!isTerminal(row.status as JobStatus) && Date.now() < deadlineMs) {
     const left = deadlineMs - Date.now();
@@ -30,13 +31,17 @@ export async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlin
       }
       // Back in the queue (row: null), or not held by that host (yet, or any more): D1 says where it
       // stands; the pause keeps a dispatch still on its way from turning this into a busy loop.
-      if (got === undefined) await new Promise((r) => setTimeout(r, Math.min(QUEUED_POLL_MS, left)));
+      if (got === undefined) await new Promise((r) => setTimeout(r, Math.min(DISPATCH_WAIT_MS, left)));
     } else {
-      await new Promise((r) => setTimeout(r, Math.min(pollMs, left)));
-      pollMs = Math.min(pollMs * 2, QUEUED_POLL_MAX_MS);
+      // Queued: whoever places the job says where (JobWatchDO); D1 is asked again only every few
+      // seconds, in case that word was lost.
+      const hostId = await c.env.JOB_WATCH.get(c.env.JOB_WATCH.idFromName(row.id)).waitPlaced(Math.min(QUEUED_WATCH_MS, left)).catch(() => null);
+      if (hostId) {
+        row = { ...row, status: STATUS.running, hostId };
+        continue;
+      }
     }
     row = (await d.select().from(jobs).where(eq(jobs.id, row.id)).get()) ?? row;
-    if (onHost(row)) pollMs = QUEUED_POLL_MS;
   }
   return onHost(row) ? withLive(c, row) : row;
 }

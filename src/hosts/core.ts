@@ -99,6 +99,8 @@ export class HostCore {
     // The cancel overtook the dispatch: end it canceled instead of running it.
     if (this.#store.isSettled(`job:${c.jobId}`)) return this.#end(a, { kind: "canceled", startedAtMs: null, progress: null });
     await this.#rearm();
+    // A long-poll waiting on the queued job learns where it went (and then waits here).
+    if (c.watched) await this.#env.JOB_WATCH.get(this.#env.JOB_WATCH.idFromName(c.jobId)).placed(host.id).catch((e: unknown) => log.warn("job.watch_failed", { jobId: c.jobId, ...errorFields(e) }));
     await this.#submit(host, a, false);
   }
 

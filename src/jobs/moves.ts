@@ -46,6 +46,8 @@ export type Claim = {
   /** The optional webhook events the job asked for (`started`, `progress`); empty without a callbackUrl. */
   events: string[];
   host: HostTarget;
+  /** The job waited in the queue, so a long-poll may be watching for its placement (JobWatchDO). */
+  watched: boolean;
 };
 
 /** Online hosts with a free slot, the most free first, ties broken at random so work spreads. */
@@ -96,6 +98,7 @@ function readClaim(results: D1Result[], attemptId: string): { claim: Claim | nul
       includePreviews: row.include_previews === 1, inputFilesJson: row.input_files_json, comfyKeyEnc: row.comfy_key_enc,
       events: row.events_json ? (JSON.parse(row.events_json) as string[]) : [],
       host: { id: row.host_id, ...host },
+      watched: true,
     },
   };
 }

@@ -137,5 +137,6 @@ export async function submitJob(
   log.info("job.submitted", { jobId: row.id, owner: who.id, workflowId });
   // The claim may have taken this job: it is then running on that host (the caller dispatches it).
   const job = claim?.jobId === row.id ? { ...row, status: STATUS.running, attempts: claim.attempts, attemptId: claim.attemptId, hostId: claim.host.id, hostName: claim.host.name } : row;
-  return { job, replayed: false, queuePosition, claim };
+  // A job placed by its own submission has nobody watching for its placement yet.
+  return { job, replayed: false, queuePosition, claim: claim && claim.jobId === row.id ? { ...claim, watched: false } : claim };
 }
