@@ -19,7 +19,7 @@ describe("the queue delivers a message twice", () => {
     const batches = [1, 2, 3].map(() => createMessageBatch("comfy-edge-jobs", [message]));
     // The same message, three times, at once, while placement also runs directly.
     const ctxs = batches.map(() => createExecutionContext());
-    await Promise.all([...batches.map((b, i) => worker.queue(b, env, ctxs[i]!)), placeQueued(env), placeQueued(env)]);
+    await Promise.all([...batches.map((b, i) => worker.queue(b, env)), placeQueued(env), placeQueued(env)]);
     for (const [i, b] of batches.entries()) expect((await getQueueResult(b, ctxs[i]!)).explicitAcks).toEqual([]);
 
     const done = await waitForTerminal(job.id);
@@ -40,7 +40,7 @@ describe("the queue delivers a message twice", () => {
     const before = (await fake.stats()).promptsReceived.length;
     const stub = env.HOSTS.get(env.HOSTS.idFromName(row.host_id));
     // A late duplicate after the job finished: the job row is terminal, so nothing may run again.
-    await stub.dispatch({ jobId: job.id, attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, host: { id: row.host_id, name: hostRow.name, url: fake.url, headers: {}, slots: 2 } });
+    await stub.dispatch({ jobId: job.id, attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, includePreviews: false, host: { id: row.host_id, name: hostRow.name, url: fake.url, headers: {}, slots: 2 } });
     await new Promise((r) => setTimeout(r, 500));
     expect((await call("GET", `/jobs/${job.id}`)).json.status).toBe("succeeded");
     expect((await fake.stats()).promptsReceived.length).toBe(before);
