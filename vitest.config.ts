@@ -1,5 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
 import { closedBindings } from "./test/auth/closed-config";
 import { webhookBindings } from "./test/helpers/webhook-config";
 
@@ -8,7 +8,7 @@ import { webhookBindings } from "./test/helpers/webhook-config";
  * mode); "closed" runs test/auth/** with API keys, JWT and low limits configured, since bindings
  * are fixed per project. `npm test` runs both; the JSON report below holds both.
  */
-export default defineConfig(async () => {
+export default defineConfig(async (): Promise<ViteUserConfig> => {
   const migrations = await readD1Migrations("./migrations");
   const shared = {
     globalSetup: ["./test/global-setup.ts"],

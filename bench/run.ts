@@ -122,7 +122,7 @@ async function api(method: string, p: string, body?: unknown) {
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
 /** What a client does: submit, long-poll to the end, download the output (as the direct client does with /view). */
-async function viaGateway(graph: unknown, marks?: Record<string, number>): Promise<number> {
+async function viaGateway(graph: unknown, marks?: Record<string, number | string>): Promise<number> {
   const t0 = performance.now();
   const sub = await api("POST", "/jobs", { workflow: graph });
   if (sub.status !== 202) throw new Error(`POST /jobs ${sub.status} ${JSON.stringify(sub.json)}`);
@@ -241,17 +241,19 @@ for (const runMs of [0, 200]) {
 }
 {
   // One zero-time job, step by step: client marks here, host marks from its Durable Object.
-  const marks: Record<string, number> = {};
+  const marks: Record<string, number | string> = {};
   const t0 = Date.now();
   await viaGateway(instant(), marks);
   const host = (await api("GET", "/hosts")).json.items.find((h: { name: string }) => h.name === marks.hostName);
   const steps = ((await (await fetch(`${gateway}/__bench/trace/${host.id}/${marks.jobId}`)).json()) ?? {}) as Record<string, number>;
   const order: [string, number | undefined][] = [
-    ["POST /jobs answered (job written + claimed)", marks.submitAnswered], ["host took it (dispatch stored)", steps.dispatched],
+    ["POST /jobs answered (job written + claimed)", marks.submitAnswered as number], ["host took it (dispatch stored)", steps.dispatched],
     ["POST /prompt answered", steps.promptAnswered], ["execution_start", steps.executionStart], ["executing null", steps.executingNull],
     ["history read", steps.history], ["outputs in R2", steps.outputsStored], ["terminal row written", steps.terminalRow],
-    ["client saw it (long-poll answered)", marks.clientSawIt], ["output downloaded", marks.downloaded],
+    ["client saw it (long-poll answered)", marks.clientSawIt as number], ["output downloaded", marks.downloaded as number],
   ];
+  // In the order things happened (the host may take the job before the client has its 202).
+  order.sort((x, y) => (x[1] ?? Infinity) - (y[1] ?? Infinity));
   let prev = t0;
   results.trace = order.map(([step, at]) => {
     const row = { step, atMs: at === undefined ? null : at - t0, phaseMs: at === undefined ? null : at - prev };

@@ -3,6 +3,7 @@
 // and Durable Objects under .wrangler/), registers the fake as a host and prints a job to try.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEV_STATE_FILE, keyFromDevVars, oneLine } from "./lib/gateway.ts";
@@ -12,6 +13,8 @@ const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 const GATEWAY_PORT = Number(process.env.PORT ?? 8787);
 const FAKE_PORT = Number(process.env.FAKE_COMFY_PORT ?? 8188);
 const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
+// One fixed folder per port, emptied by the fake on start: a killed run leaves no pile of temp dirs.
+const FAKE_DATA_DIR = path.join(os.tmpdir(), "comfy-edge-fake", String(FAKE_PORT));
 const children: ChildProcess[] = [];
 let stopping = false;
 let ready = false;
@@ -53,7 +56,7 @@ process.on("SIGTERM", () => shutdown(0));
 
 function startFake(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "test/fakes/comfyui/server.ts"), "--port", String(FAKE_PORT), "--step-ms", "40", "--exit-with-parent"], {
+    const child = spawn(process.execPath, [path.join(root, "test/fakes/comfyui/server.ts"), "--port", String(FAKE_PORT), "--step-ms", "40", "--fresh-data-dir", FAKE_DATA_DIR, "--exit-with-parent"], {
       stdio: ["pipe", "pipe", "inherit"],
     });
     children.push(child);

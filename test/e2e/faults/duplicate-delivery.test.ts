@@ -24,7 +24,7 @@ describe("the queue delivers a message twice", () => {
     const batches = [1, 2, 3].map(() => createMessageBatch("comfy-edge-jobs", [message]));
     // The same message, three times, at once, while placement also runs directly.
     const ctxs = batches.map(() => createExecutionContext());
-    await Promise.all([...batches.map((b, i) => worker.queue(b, env, ctxs[i]!)), placeQueued(env), placeQueued(env)]);
+    await Promise.all([...batches.map((b, i) => worker.queue(b, env)), placeQueued(env), placeQueued(env)]);
     // Every delivery is acknowledged as a whole (none retried): the duplicates were absorbed, not bounced.
     for (const [i, b] of batches.entries()) expect(await getQueueResult(b, ctxs[i]!)).toMatchObject({ outcome: "ok", ackAll: true, retryBatch: { retry: false }, retryMessages: [] });
 
@@ -49,7 +49,7 @@ describe("the queue delivers a message twice", () => {
     const stub = env.HOSTS.get(env.HOSTS.idFromName(row.host_id));
     // A late duplicate after the job finished: the job row is terminal, so nothing may run again.
     await stub.dispatch({
-      jobId: job.id, attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, includePreviews: false, inputFilesJson: null, comfyKeyEnc: null, events: [],
+      jobId: job.id, attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, includePreviews: false, inputFilesJson: null, comfyKeyEnc: null, events: [], watched: false,
       host: { id: row.host_id, name: hostRow.name, url: fake.url, headers: {}, slots: 2 },
     });
     // dispatch answers once the attempt is stored (or refused): a refused one was never stored, so it cannot be submitted later.

@@ -3,6 +3,7 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
+import http from "node:http";
 import zlib from "node:zlib";
 import WebSocket from "ws";
 import { startFakeComfy } from "./index.ts";
@@ -208,6 +209,47 @@ test("FakeOutput: every kind, 50 MB video streamed, sha256 matches /view", async
   const img = await get(`/view?filename=${out["1"].images[0].filename}`);
   assert.equal(img.buf.length, 5000);
   assert.equal(out["4"].text[0].length, 5000);
+  s.ws.close();
+});
+
+test("viewChunked fault: /view answers chunked without Content-Length, as through a tunnel", async () => {
+  const data = crypto.randomBytes(300_000);
+  await fake.client.putFile("output", "tunnel.bin", data);
+  const raw = (p) =>
+    new Promise((resolve, reject) =>
+      http.get(base + p, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, buf: Buffer.concat(chunks) }));
+      }).on("error", reject),
+    );
+  const plain = await raw("/view?filename=tunnel.bin");
+  assert.equal(plain.headers["content-length"], "300000");
+  await fake.client.setFaults({ viewChunked: true });
+  const chunked = await raw("/view?filename=tunnel.bin");
+  assert.equal(chunked.status, 200);
+  assert.equal(chunked.headers["content-length"], undefined);
+  assert.equal(chunked.headers["transfer-encoding"], "chunked");
+  assert.ok(chunked.buf.equals(data));
+  // Ranges keep their exact length: only the whole-file answer goes through the "tunnel".
+  const ranged = await new Promise((resolve) => http.get(base + "/view?filename=tunnel.bin", { headers: { range: "bytes=0-9" } }, resolve));
+  assert.equal(ranged.headers["content-length"], "10");
+  ranged.resume();
+});
+
+test("FakeOutput blobs hold their offsets, so a moved or repeated block changes the file", async () => {
+  const s = socket("blob");
+  await s.ready;
+  const size = 3 * 1024 * 1024 + 6;
+  const pid = await run(s, { "1": { class_type: "FakeOutput", inputs: { kind: "audio", bytes: size, filename_prefix: "blob" } } });
+  const file = JSON.parse((await get(`/history/${pid}`)).buf.toString())[pid].outputs["1"].audio[0].filename;
+  const buf = (await get(`/view?filename=${file}`)).buf;
+  assert.equal(buf.length, size);
+  // Past the 8-byte header every aligned 4-byte word is its own offset (little endian).
+  for (const at of [8, 1024 * 1024, 2 * 1024 * 1024 + 4, size - 6 - 2]) {
+    const aligned = at - (at % 4);
+    assert.equal(buf.readUInt32LE(aligned), aligned, `word at ${aligned}`);
+  }
   s.ws.close();
 });
 

@@ -123,6 +123,8 @@ export interface CliOptions {
   port: number;
   host: string;
   dataDir: string | null;
+  /** dataDir is this process's own: emptied on start (a killed run's leftovers), removed on exit. */
+  freshDataDir: boolean;
   exitWithParent: boolean;
   /** The launcher owns dataDir: remove it when the launcher dies without cleaning up. */
   removeDataDirWithParent: boolean;
@@ -140,13 +142,14 @@ const FLAG_TO_KEY: Record<string, string> = {
 };
 
 export function parseCli(argv: string[]): CliOptions {
-  const out: CliOptions = { port: 8188, host: "127.0.0.1", dataDir: null, exitWithParent: false, removeDataDirWithParent: false, config: {} };
+  const out: CliOptions = { port: 8188, host: "127.0.0.1", dataDir: null, freshDataDir: false, exitWithParent: false, removeDataDirWithParent: false, config: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     const next = () => inline ?? argv[++i];
     if (flag === "--port") out.port = Number(next());
     else if (flag === "--data-dir") out.dataDir = next();
+    else if (flag === "--fresh-data-dir") (out.dataDir = next()), (out.freshDataDir = true);
     else if (flag === "--exit-with-parent") out.exitWithParent = true;
     else if (flag === "--remove-data-dir-with-parent") out.removeDataDirWithParent = true;
     else if (flag === "--bug-16010") out.config.bug16010 = true;

@@ -1,9 +1,10 @@
-// Replays the recorded ComfyUI 0.3.64 conversations (/work/shared/comfyui-transcripts) against a
+// Replays the recorded ComfyUI 0.3.64 conversations (../shared/comfyui-transcripts) against a
 // running fake and compares the raw bytes after masking what legitimately differs between runs
 // (prompt ids, timestamps, priority numbers, random temp names). Each case is a plain async
 // function so node:test, vitest or a script can drive it.
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 
 export interface CaseResult {
@@ -20,7 +21,16 @@ export interface CaseOptions {
 
 export type ConformanceCase = (baseUrl: string, opts?: CaseOptions) => Promise<CaseResult>;
 
-export const DEFAULT_TRANSCRIPTS_DIR = process.env.COMFYUI_TRANSCRIPTS_DIR ?? "/work/shared/comfyui-transcripts";
+const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/** The project is cloned next to the team's `shared` folder, on dev machines and in CI alike. */
+export const DEFAULT_TRANSCRIPTS_DIR = process.env.COMFYUI_TRANSCRIPTS_DIR ?? path.resolve(PROJECT_ROOT, "../shared/comfyui-transcripts");
+
+/** Throws a message that says what is missing and how to fix it, instead of a bare ENOENT. */
+export function assertTranscriptsDir(dir: string = DEFAULT_TRANSCRIPTS_DIR): void {
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`ComfyUI transcripts not found at ${dir}: clone the shared folder next to the project (../shared/comfyui-transcripts) or set COMFYUI_TRANSCRIPTS_DIR`);
+  }
+}
 
 interface TEvent {
   src: "ws" | "http" | "note";
@@ -40,6 +50,7 @@ interface TEvent {
 }
 
 function load(dir: string, name: string): TEvent[] {
+  assertTranscriptsDir(dir);
   return JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), "utf8")).events as TEvent[];
 }
 
@@ -105,7 +116,7 @@ interface Reply {
 }
 
 async function request(base: string, method: string, p: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await fetch(base + p, { method, body: body as BodyInit | undefined, headers });
+  const res = await fetch(base + p, { method, body, headers });
   const bytes = Buffer.from(await res.arrayBuffer());
   return { status: res.status, contentType: res.headers.get("content-type"), headers: res.headers, text: bytes.toString("utf8"), bytes };
 }

@@ -4,10 +4,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startFakeComfy } from "./index.ts";
-import { CASES } from "./conformance-cases.ts";
+import { CASES, DEFAULT_TRANSCRIPTS_DIR, assertTranscriptsDir } from "./conformance-cases.ts";
 
 let fake;
 before(async () => {
+  // Without the transcripts every case would fail on a bare ENOENT; say what is missing instead.
+  assertTranscriptsDir(DEFAULT_TRANSCRIPTS_DIR);
   fake = await startFakeComfy({ versionProfile: "0.3.64" });
 });
 after(async () => {

@@ -22,6 +22,8 @@ export interface FaultState {
   /** TCP reset for every ComfyUI request and upgrade. */
   refuseConnections: boolean;
   systemStatsDelayMs: number;
+  /** /view's whole-file answers go out chunked without Content-Length, as tunnels send them. */
+  viewChunked: boolean;
 }
 
 export function noFaults(): FaultState {
@@ -39,6 +41,7 @@ export function noFaults(): FaultState {
     down: false,
     refuseConnections: false,
     systemStatsDelayMs: 0,
+    viewChunked: false,
   };
 }
 
@@ -80,6 +83,7 @@ export function applyFaults(f: FaultState, patch: Record<string, unknown>): Faul
         break;
       case "down":
       case "refuseConnections":
+      case "viewChunked":
         f[k] = Boolean(v);
         break;
       case "crash":

@@ -118,7 +118,7 @@ export class FakeComfyClient {
     return this.call("GET", `/__fake/files/${type}/${rel.split("/").map(encodeURIComponent).join("/")}?sha256=1`);
   }
   async putFile(type: "input" | "output" | "temp", rel: string, data: Uint8Array): Promise<{ sha256: string; size: number }> {
-    const res = await fetch(`${this.baseUrl}/__fake/files/${type}/${rel.split("/").map(encodeURIComponent).join("/")}`, { method: "PUT", body: data as unknown as BodyInit });
+    const res = await fetch(`${this.baseUrl}/__fake/files/${type}/${rel.split("/").map(encodeURIComponent).join("/")}`, { method: "PUT", body: data });
     if (!res.ok) throw new Error(`fake-comfyui put ${type}/${rel} → ${res.status}`);
     return (await res.json()) as { sha256: string; size: number };
   }

@@ -136,12 +136,15 @@ async function writeBlob(file: string, header: Buffer, bytes: number): Promise<v
   };
   const total = Math.max(bytes, header.length);
   await write(header.subarray(0, total));
-  let left = total - header.length;
-  const block = Buffer.alloc(Math.min(Math.max(left, 1), 1 << 20));
-  while (left > 0) {
-    const part = left >= block.length ? block : block.subarray(0, left);
-    await write(part);
-    left -= part.length;
+  // Every aligned 4-byte word past the header holds its own offset (little endian): a copy that
+  // moves, drops or repeats a block does not hash the same.
+  for (let pos = header.length; pos < total; ) {
+    const len = Math.min(total - pos, 1 << 20);
+    const from = pos - (pos % 4);
+    const words = new Uint32Array(Math.ceil((pos + len - from) / 4));
+    for (let i = 0; i < words.length; i++) words[i] = (from + i * 4) >>> 0;
+    await write(Buffer.from(words.buffer, pos - from, len));
+    pos += len;
   }
   ws.end();
   await once(ws, "finish");

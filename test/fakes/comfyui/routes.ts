@@ -231,7 +231,8 @@ const getView: Handler = (s, req, res, url): void => {
     fs.createReadStream(r.file, { start, end: start + count - 1 }).pipe(res);
     return;
   }
-  res.writeHead(200, { ...headers, "Content-Length": size });
+  // Without a Content-Length Node's server sends the body chunked.
+  res.writeHead(200, s.faults.viewChunked ? headers : { ...headers, "Content-Length": size });
   if (req.method === "HEAD") { res.end(); return; }
   fs.createReadStream(r.file).pipe(res);
 };

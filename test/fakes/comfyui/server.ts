@@ -5,10 +5,20 @@ import os from "node:os";
 import path from "node:path";
 import { parseCli } from "./config.ts";
 import { createFakeComfy } from "./app.ts";
+import { claimFreshDir } from "./fresh-dir.ts";
 
 const cli = parseCli(process.argv.slice(2));
-const ownDir = cli.dataDir === null;
 const dataDir = cli.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "fake-comfyui-"));
+if (cli.freshDataDir) {
+  try {
+    claimFreshDir(dataDir);
+  } catch (e) {
+    // Before the exit hook below exists: a folder another fake owns must survive this exit.
+    process.stderr.write(`fake-comfyui failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+}
+const ownDir = cli.dataDir === null || cli.freshDataDir;
 
 // The temp dir is this instance's disk; it goes with the process unless the caller owns it.
 process.on("exit", () => {
