@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { ErrorBodySchema } from "./schemas/common";
-import { CreateHost, HostSchema } from "./schemas/host";
-import { CreatedKeySchema, CreateKey, KeyListSchema, KeySchema } from "./schemas/key";
-import { UsageQuery, UsageSchema } from "./schemas/usage";
-import { GetJobQuery, JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from "./schemas/job";
-import { DeliveryDetailSchema, DeliveryListSchema, DeliverySchema, ListDeliveriesQuery } from "./schemas/webhook";
-import { CreateWorkflow, WorkflowSchema, type WorkflowInputs } from "./schemas/workflow";
+import { ErrorBodySchema } from "../schemas/common";
+import { CreateHost, HostSchema } from "../schemas/host";
+import { CreatedKeySchema, CreateKey, KeyListSchema, KeySchema } from "../schemas/key";
+import { UsageQuery, UsageSchema } from "../schemas/usage";
+import { GetJobQuery, JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from "../schemas/job";
+import { DeliveryDetailSchema, DeliveryListSchema, DeliverySchema, ListDeliveriesQuery } from "../schemas/webhook";
+import { CreateWorkflow, WorkflowSchema, type WorkflowInputs } from "../schemas/workflow";
 import { UploadJson } from "./routes/uploads";
 import { inputsComponentName, inputsJsonSchema } from "../workflows/json-schema";
 

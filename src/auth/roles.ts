@@ -1,3 +1,4 @@
+import { ROLES } from "../schemas/roles";
 import type { Principal } from "./principal";
 
 /**
@@ -5,7 +6,7 @@ import type { Principal } from "./principal";
  * reading workflows. `admin`: everything, including workflows, hosts and keys. A route states the
  * least role it needs with `requireRole(…)`; ownership is checked with `canSee`/`ownerScope`.
  */
-export const ROLES = ["user", "admin"] as const;
+export { ROLES };
 export type Role = (typeof ROLES)[number];
 
 const RANK: Record<Role, number> = { user: 1, admin: 2 };

@@ -1,4 +1,4 @@
-import type { LimitBound, WorkflowInput, WorkflowInputs } from "../api/schemas/workflow";
+import type { LimitBound, WorkflowInput, WorkflowInputs } from "../schemas/workflow";
 import type { Graph } from "../comfy/graph";
 
 export type FillIssue = { path: string; message: string };

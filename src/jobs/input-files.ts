@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { SubmitJob } from "../api/schemas/job";
+import type { SubmitJob } from "../schemas/job";
 import type { Principal } from "../auth/principal";
 import { canSee } from "../auth/roles";
 import type { Db } from "../db/client";

@@ -2,7 +2,7 @@ import { getTableColumns } from "drizzle-orm";
 import type { Failure } from "../comfy/classify";
 import { jobs, type JobRow } from "../db/schema";
 import { newId } from "../lib/ids";
-import { deliveryIdFor, type TerminalEvent } from "../webhooks/events";
+import { deliveryIdFor, type TerminalEvent } from "./events";
 import { ACTIVE, canMove, STATUS, type JobStatus } from "./states";
 import type { Progress, StoredOutput } from "./view";
 

@@ -1,4 +1,6 @@
-export const JOB_STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"] as const;
+import { JOB_STATUSES } from "../schemas/job";
+
+export { JOB_STATUSES };
 export type JobStatus = (typeof JOB_STATUSES)[number];
 /** The statuses by name, so code and SQL spell them one way: `STATUS.queued`. */
 export const STATUS = Object.fromEntries(JOB_STATUSES.map((s) => [s, s])) as { readonly [S in JobStatus]: S };

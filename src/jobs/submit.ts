@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import type { SubmitJob } from "../api/schemas/job";
-import type { WorkflowInputs } from "../api/schemas/workflow";
+import type { SubmitJob } from "../schemas/job";
+import type { WorkflowInputs } from "../schemas/workflow";
 import type { Principal } from "../auth/principal";
 import type { Graph } from "../comfy/graph";
 import type { Db } from "../db/client";
@@ -9,7 +9,7 @@ import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
-import { initialState } from "../webhooks/job-state";
+import { initialState } from "./webhook-state";
 import type { FetchPolicy } from "../storage/inputs";
 import { fillWorkflow, type FillOptions } from "./fill";
 import { resolveInputFiles } from "./input-files";

@@ -1,19 +1,11 @@
-import type { JobView } from "../api/schemas/job";
+import type { JobView } from "../schemas/job";
 import type { JobRow } from "../db/schema";
+import type { StoredOutput } from "../storage/outputs";
 import type { SignedLink } from "../storage/signed-url";
-import { jobWebhookView } from "../webhooks/job-state";
+import { jobWebhookView } from "./webhook-state";
 import type { JobStatus } from "./states";
 
-/** What the gateway keeps per output in the job row; `key` is internal and never shown. */
-export type StoredOutput = {
-  name: string;
-  node: string;
-  kind: "image" | "video" | "audio" | "3d" | "text" | "file";
-  contentType: string;
-  bytes: number;
-  key?: string;
-  text?: string;
-};
+export type { StoredOutput };
 
 export type JobError = { error: string; message: string; details?: unknown; retryable: boolean };
 export type Progress = { node: string | null; value: number; max: number; percent: number };

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { inputCache } from "../db/schema";
 import { toHex } from "../lib/bytes";
-import { checkOutboundUrl } from "../webhooks/ssrf";
+import { checkOutboundUrl } from "../lib/ssrf";
 
 /** One input file of a job, as the job row keeps it: the graph's name for it and its bytes in R2. */
 export type InputFile = { name: string; key: string; contentType: string; bytes: number };

@@ -1,7 +1,17 @@
 import type { ComfyClient, HistoryEntry, HistoryFile } from "../comfy/client";
-import type { StoredOutput } from "../jobs/view";
 import { contentTypeFor, kindOf } from "./content-types";
 import { outputKey, safeOutputName, uniqueName } from "./keys";
+
+/** What the gateway keeps per output in the job row; `key` is internal and never shown. */
+export type StoredOutput = {
+  name: string;
+  node: string;
+  kind: "image" | "video" | "audio" | "3d" | "text" | "file";
+  contentType: string;
+  bytes: number;
+  key?: string;
+  text?: string;
+};
 
 export type PlannedOutput =
   | { kind: "file"; node: string; historyKey: string; file: HistoryFile; name: string; animated: boolean }

@@ -1,6 +1,7 @@
 import { AwsClient } from "aws4fetch";
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { db, type Db } from "../db/client";
+import { config, s3Credentials, type Env } from "../env";
 import { settings } from "../db/schema";
 import { base64url, hmacSha256, timingSafeEqualStr } from "../lib/bytes";
 
@@ -73,4 +74,17 @@ export async function signingSecret(d: Db, d1: D1Database, configured: string | 
   if (!row) throw new Error("signing secret could not be stored");
   cachedKey = { secret: row.value, from: d1 };
   return row.value;
+}
+
+/** How this deployment signs output links: R2 presigned URLs when S3 credentials exist, else Worker-signed links pointing at `origin`. */
+export function linkSigner(env: Env, origin: string): (key: string) => Promise<SignedLink> {
+  const cfg = config(env);
+  const creds = s3Credentials(cfg);
+  let secret: Promise<string> | undefined;
+  return async (key) => {
+    const now = Date.now();
+    if (creds) return presignR2(creds, key, cfg.SIGNED_URL_TTL_S, now);
+    secret ??= signingSecret(db(env.DB), env.DB, cfg.SIGNING_SECRET);
+    return workerSignedUrl(origin, await secret, key, cfg.SIGNED_URL_TTL_S, now);
+  };
 }

@@ -1,6 +1,6 @@
 import { ApiError } from "../errors";
 import { isAllowedHost, type AllowedDomains } from "./allowlist";
-import { checkOutboundUrl } from "./ssrf";
+import { checkOutboundUrl } from "../lib/ssrf";
 
 export type CallbackPolicy = { allowPrivate: boolean; allowed: AllowedDomains };
 export type CallbackVerdict = { ok: true; url: URL } | { ok: false; message: string };

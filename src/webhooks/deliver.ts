@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
-import { linkSigner } from "../api/sign";
+import { linkSigner } from "../storage/signed-url";
 import { db } from "../db/client";
 import { jobs, type JobRow } from "../db/schema";
 import { config, type Env } from "../env";
 import { toJobView } from "../jobs/view";
 import { log } from "../lib/log";
 import { checkCallbackUrl } from "./callback";
-import { messageIdOf } from "./events";
-import { stateOf } from "./job-state";
+import { messageIdOf } from "../jobs/events";
+import { stateOf } from "../jobs/webhook-state";
 import { nextStep, type AttemptResult, type NextStep } from "./policy";
 import { maxAttemptsFor, webhookSettings } from "./settings";
 import { signatureHeaders } from "./sign";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { webhookDeliveries } from "../db/schema";
-import type { OptionalEvent } from "./events";
+import type { OptionalEvent } from "../jobs/events";
 
 /**
  * The outbox: delivery rows written by the statements that make the events happen. Each selects

@@ -2,8 +2,8 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { webhookAttempts, webhookDeliveries } from "../db/schema";
 import type { NextStep } from "./policy";
-import { isTerminalEvent } from "./events";
-import { recordOnJob, type DeliverySummary } from "./job-state";
+import { isTerminalEvent } from "../jobs/events";
+import { recordOnJob, type DeliverySummary } from "../jobs/webhook-state";
 
 /** D1 is the truth about deliveries; every write below is conditional, so a duplicate message changes nothing. */
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -1,4 +1,4 @@
-import type { WorkflowInputs } from "../api/schemas/workflow";
+import type { WorkflowInputs } from "../schemas/workflow";
 import { resolveBound, type FillOptions } from "../jobs/fill";
 
 const TYPE: Record<string, string> = { string: "string", int: "integer", float: "number", boolean: "boolean", image: "string" };

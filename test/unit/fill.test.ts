@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fillWorkflow } from "../../src/jobs/fill";
-import type { WorkflowInput } from "../../src/api/schemas/workflow";
+import type { WorkflowInput } from "../../src/schemas/workflow";
 
 const graph = {
   "3": { class_type: "KSampler", inputs: { seed: 1, steps: 20 } },

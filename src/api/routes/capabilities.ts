@@ -4,7 +4,7 @@ import { workflows } from "../../db/schema";
 import { fleetModels } from "../../hosts/models";
 import { hasRole } from "../../auth/roles";
 import type { AppEnv } from "../context";
-import { JobOutputSchema } from "../schemas/job";
+import { JobOutputSchema } from "../../schemas/job";
 
 /** What this deployment can do: its workflows and their inputs, its limits, output kinds and the models on its hosts. */
 export const capabilityRoutes = new Hono<AppEnv>().get("/capabilities", async (c) => {

@@ -8,8 +8,8 @@ import { hostLoads, hostTarget, placeQueued } from "../../scheduler/place";
 import { requireRole } from "../middleware/auth";
 import type { Env } from "../../env";
 import type { AppEnv } from "../context";
-import { CreateHost } from "../schemas/host";
-import { Id } from "../schemas/common";
+import { CreateHost } from "../../schemas/host";
+import { Id } from "../../schemas/common";
 import { jsonBody, param } from "../validate";
 
 type Loaded = Awaited<ReturnType<typeof hostLoads>>[number];

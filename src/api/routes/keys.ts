@@ -8,8 +8,8 @@ import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
 import { requireRole } from "../middleware/auth";
 import type { AppEnv } from "../context";
-import { Uuid } from "../schemas/common";
-import { CreateKey } from "../schemas/key";
+import { Uuid } from "../../schemas/common";
+import { CreateKey } from "../../schemas/key";
 import { jsonBody, param } from "../validate";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { workflows } from "../../db/schema";
 import type { AppEnv } from "../context";
 import { openApiDocument } from "../openapi";
-import type { WorkflowInputs } from "../schemas/workflow";
+import type { WorkflowInputs } from "../../schemas/workflow";
 
 /** The API's own description, with each stored workflow's inputs. Public, but rate limited: it reads D1. */
 export const openApiRoutes = new Hono<AppEnv>().get("/openapi.json", async (c) => {

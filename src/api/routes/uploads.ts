@@ -9,7 +9,7 @@ import { z } from "zod";
 import { InputError, inputType, parseImageField, uploadName, type ParsedImage } from "../../storage/inputs";
 import { jsonBody, param } from "../validate";
 import type { AppEnv } from "../context";
-import { Uuid } from "../schemas/common";
+import { Uuid } from "../../schemas/common";
 
 /** The JSON form of an upload: `{ name, image }` with the bytes as base64 or a data: URI. */
 export const UploadJson = z.strictObject({ name: z.string().min(1).max(255), image: z.string().min(1).max(100 * 1024 * 1024) });

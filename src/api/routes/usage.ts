@@ -3,7 +3,7 @@ import { canSee } from "../../auth/roles";
 import { ApiError } from "../../errors";
 import { usageRange, usageReport, usageRows } from "../../jobs/usage";
 import type { AppEnv } from "../context";
-import { UsageQuery } from "../schemas/usage";
+import { UsageQuery } from "../../schemas/usage";
 import { query } from "../validate";
 
 /** Your own usage; an admin may ask for anyone's with `?owner=`. */

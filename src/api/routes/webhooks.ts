@@ -5,11 +5,11 @@ import { canSee, ownerScope } from "../../auth/roles";
 import { webhookDeliveries } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
 import { base64url } from "../../lib/bytes";
-import { DELIVERY_ID, messageIdOf } from "../../webhooks/events";
+import { DELIVERY_ID, messageIdOf } from "../../jobs/events";
 import { redeliver } from "../../webhooks/enqueue";
 import { attemptsOf, getDelivery, type AttemptRow, type DeliveryRow } from "../../webhooks/store";
 import type { AppEnv } from "../context";
-import { ListDeliveriesQuery, type DeliveryView } from "../schemas/webhook";
+import { ListDeliveriesQuery, type DeliveryView } from "../../schemas/webhook";
 import { param, query } from "../validate";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -4,8 +4,8 @@ import { workflows, workflowVersions, type WorkflowRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
 import { requireRole } from "../middleware/auth";
 import type { AppEnv } from "../context";
-import { Id } from "../schemas/common";
-import { CreateWorkflow } from "../schemas/workflow";
+import { Id } from "../../schemas/common";
+import { CreateWorkflow } from "../../schemas/workflow";
 import { jsonBody, param } from "../validate";
 import { TEMPLATE_IDS } from "../../workflows/templates";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkOutboundUrl, parseIpv6 } from "../../../src/webhooks/ssrf";
+import { checkOutboundUrl, parseIpv6 } from "../../../src/lib/ssrf";
 
 const closed = { allowPrivate: false };
 const dev = { allowPrivate: true };

@@ -1,7 +1,10 @@
 import { z } from "zod";
-import { JOB_STATUSES } from "../../jobs/states";
-import { OPTIONAL_EVENTS } from "../../webhooks/events";
 import { Id, Metadata, Uuid } from "./common";
+
+/** Every status a job can have (the moves between them: src/jobs/states.ts). */
+export const JOB_STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"] as const;
+/** The webhook events a job may ask for besides its terminal one (src/jobs/events.ts). */
+export const OPTIONAL_EVENTS = ["started", "progress"] as const;
 
 /** A ComfyUI API-format graph: node id → { class_type, inputs }. Links are [node id, output slot]. */
 export const GraphNode = z.looseObject({

@@ -1,10 +1,12 @@
-import type { JobStatus } from "../jobs/states";
+import type { JobStatus } from "./states";
 
 /**
  * The events a job's callbackUrl receives. A terminal event (the job's final status) is always
  * sent; `started` and (throttled) `progress` only when the job asked for them in `events`.
  */
-export const OPTIONAL_EVENTS = ["started", "progress"] as const;
+import { OPTIONAL_EVENTS } from "../schemas/job";
+
+export { OPTIONAL_EVENTS };
 export type OptionalEvent = (typeof OPTIONAL_EVENTS)[number];
 export type TerminalEvent = Extract<JobStatus, "succeeded" | "failed" | "canceled" | "expired">;
 export type WebhookEvent = OptionalEvent | TerminalEvent;

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { jobs, type JobRow } from "../db/schema";
-import { isTerminal, type JobStatus } from "../jobs/states";
+import { isTerminal, type JobStatus } from "./states";
 import { deliveryIdFor, type TerminalEvent } from "./events";
 
 /**

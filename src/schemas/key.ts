@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ROLES } from "../../auth/roles";
+import { ROLES } from "./roles";
 
 export const CreateKey = z.strictObject({
   name: z.string().trim().min(1).max(100).describe("What the key is for, e.g. the app or person using it"),

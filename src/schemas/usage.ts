@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JOB_STATUSES } from "../../jobs/states";
+import { JOB_STATUSES } from "./job";
 
 const Day = z.iso.date().describe("A UTC day, YYYY-MM-DD");
 
