@@ -394,9 +394,12 @@ export class HostCore {
     const clocks = this.#clocks.get(a.attemptId) ?? { lastProgressWebhookAtMs: 0, lastRunStateWriteAtMs: 0 };
     this.#clocks.set(a.attemptId, clocks);
     const plan = planFrame(a, ev, now, this.#timing, clocks);
+    const { lastEventAtMs, progress, ...durable } = plan.patch;
     if (ev.type === "execution_start") this.#waiters.mark(a.jobId, "executionStart");
     if (ev.type === "executing" && ev.node === null) this.#waiters.mark(a.jobId, "executingNull");
-    this.#store.update(a.attemptId, plan.patch);
+    this.#store.touch(a.attemptId, { lastEventAtMs: lastEventAtMs ?? now, ...(progress ? { progress } : {}) });
+    // Only the start (and the deadline it moves) must survive a restart.
+    if (durable.startedAtMs !== undefined) this.#store.update(a.attemptId, durable);
     if (plan.patch.deadlineMs !== undefined) this.#background(this.#rearm());
     if (plan.emit) {
       if (plan.emit === "progress") clocks.lastProgressWebhookAtMs = now;

@@ -25,8 +25,7 @@ type Row = {
   progress_json: string | null; outcome_json: string | null; warning_json: string | null;
 };
 
-const fromRow = (r: Row): Inflight => {
-  const claim = JSON.parse(r.claim_json) as Inflight["claim"];
+const fromRow = (r: Row, claim: Inflight["claim"]): Inflight => {
   return {
     attemptId: r.attempt_id, jobId: r.job_id, claim, phase: r.phase, clientId: r.client_id, dispatchedAtMs: r.dispatched_at_ms,
     submittedAtMs: r.submitted_at_ms, startedAtMs: r.started_at_ms, deadlineMs: r.deadline_ms, lastEventAtMs: r.last_event_at_ms,
@@ -50,7 +49,28 @@ const COLUMNS: Record<string, [string, (v: unknown) => unknown]> = {
 };
 export type InflightPatch = Partial<Pick<Inflight, "phase" | "clientId" | "submittedAtMs" | "startedAtMs" | "deadlineMs" | "lastEventAtMs" | "progress" | "outcome" | "warning">>;
 
+/** What every socket frame changes: kept in memory, not written per frame (after a restart the tick looks the prompt up). */
+type Live = Pick<Inflight, "lastEventAtMs" | "progress">;
+
 export class InflightStore {
+  /** Claims never change once stored: parsed once per attempt, not on every read. */
+  readonly #claims = new Map<string, Inflight["claim"]>();
+  readonly #live = new Map<string, Live>();
+
+  #fromRow = (r: Row): Inflight => {
+    let claim = this.#claims.get(r.attempt_id);
+    if (!claim) this.#claims.set(r.attempt_id, (claim = JSON.parse(r.claim_json) as Inflight["claim"]));
+    const a = fromRow(r, claim);
+    const live = this.#live.get(r.attempt_id);
+    return live ? { ...a, lastEventAtMs: Math.max(a.lastEventAtMs, live.lastEventAtMs), progress: live.progress ?? a.progress } : a;
+  };
+
+  /** A frame arrived for this attempt (and perhaps new progress): memory only. */
+  touch(attemptId: string, live: Partial<Live> & { lastEventAtMs: number }) {
+    const prev = this.#live.get(attemptId);
+    this.#live.set(attemptId, { lastEventAtMs: live.lastEventAtMs, progress: live.progress ?? prev?.progress ?? null });
+  }
+
   constructor(private readonly sql: SqlStorage) {
     // `inflight` was this table's first shape; attempts it still held are adopted from D1 (see HostCore.#adopt).
     sql.exec(`DROP TABLE IF EXISTS inflight`);
@@ -74,15 +94,15 @@ export class InflightStore {
   }
 
   all(): Inflight[] {
-    return this.sql.exec<Row>(`SELECT * FROM attempts ORDER BY dispatched_at_ms`).toArray().map(fromRow);
+    return this.sql.exec<Row>(`SELECT * FROM attempts ORDER BY dispatched_at_ms`).toArray().map(this.#fromRow);
   }
   get(attemptId: string): Inflight | null {
     const r = this.sql.exec<Row>(`SELECT * FROM attempts WHERE attempt_id = ?`, attemptId).toArray()[0];
-    return r ? fromRow(r) : null;
+    return r ? this.#fromRow(r) : null;
   }
   byJob(jobId: string): Inflight | null {
     const r = this.sql.exec<Row>(`SELECT * FROM attempts WHERE job_id = ?`, jobId).toArray()[0];
-    return r ? fromRow(r) : null;
+    return r ? this.#fromRow(r) : null;
   }
   /** `false` when this attempt is already here: a duplicate dispatch changes nothing. */
   add(c: Omit<Claim, "host">, nowMs: number, timeoutMs: number): boolean {
@@ -108,6 +128,8 @@ export class InflightStore {
   /** D1 has the attempt's outcome: forget it, remembering its id against late duplicate dispatches. */
   remove(attemptId: string, nowMs: number) {
     this.sql.exec(`DELETE FROM attempts WHERE attempt_id = ?`, attemptId);
+    this.#claims.delete(attemptId);
+    this.#live.delete(attemptId);
     this.markSettled(attemptId, nowMs);
   }
   count(): number {

@@ -16,7 +16,10 @@ export const fileRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], "/files/outputs
     if (verdict.reason === "expired") throw new ApiError("SIGNATURE_EXPIRED", "This download link has expired; ask the API for the job again to get a fresh link");
     throw new ApiError("SIGNATURE_INVALID", "This download link is not valid (it was altered or is incomplete)");
   }
-  const head = await c.env.OUTPUTS.head(key);
+  // A plain GET (no Range, no If-None-Match: nearly every download) is one R2 call; the rest need the size or ETag first.
+  const plain = c.req.method === "GET" && c.req.header("range") === undefined && c.req.header("if-none-match") === undefined;
+  const whole = plain ? await c.env.OUTPUTS.get(key) : null;
+  const head = whole ?? (await c.env.OUTPUTS.head(key));
   if (!head) throw new ApiError("NOT_FOUND", "Output not found");
   const headers = new Headers({
     "content-type": head.httpMetadata?.contentType ?? "application/octet-stream",
@@ -43,7 +46,7 @@ export const fileRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], "/files/outputs
   }
   headers.set("content-length", String(head.size));
   if (isHead) return new Response(null, { status: 200, headers });
-  const obj = await c.env.OUTPUTS.get(key);
+  const obj = whole ?? (await c.env.OUTPUTS.get(key));
   if (!obj) throw new ApiError("NOT_FOUND", "Output not found");
   return new Response(obj.body, { status: 200, headers });
 });
