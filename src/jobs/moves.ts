@@ -3,7 +3,7 @@ import type { Failure } from "../comfy/classify";
 import { jobs, type JobRow } from "../db/schema";
 import { newId } from "../lib/ids";
 import { deliveryIdFor, type TerminalEvent } from "./events";
-import { ACTIVE, canMove, STATUS, type JobStatus } from "./states";
+import { ACTIVE, canMove, sqlList, STATUS, type JobStatus } from "./states";
 import type { Progress, StoredOutput } from "./view";
 
 /**
@@ -14,8 +14,8 @@ import type { Progress, StoredOutput } from "./view";
  * whether a webhook delivery was written with it.
  */
 
-const lit = (s: JobStatus) => `'${s}'`;
-const list = (xs: readonly JobStatus[]) => xs.map(lit).join(", ");
+const lit = (s: JobStatus) => sqlList([s]);
+const list = sqlList;
 const ACTIVE_SQL = list(ACTIVE);
 
 /** Raw D1 rows (snake_case) → the drizzle row type, with each column's own decoding (booleans). */

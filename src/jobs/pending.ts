@@ -1,7 +1,7 @@
 import { getTableColumns } from "drizzle-orm";
 import { jobs, type JobRow } from "../db/schema";
 import { ApiError } from "../errors";
-import { PENDING } from "./states";
+import { PENDING, sqlList } from "./states";
 
 /**
  * Pending limits: queued + running (+ canceling) jobs per owner and across the deployment. The
@@ -14,7 +14,7 @@ export const NO_PENDING_LIMITS: PendingLimits = { owner: 0, global: 0 };
 /** A client over its pending limit is told to come back after this long. */
 export const QUEUE_FULL_RETRY_AFTER_S = 10;
 
-const PENDING_SQL = `status IN (${PENDING.map((s) => `'${s}'`).join(", ")})`;
+const PENDING_SQL = `status IN (${sqlList(PENDING)})`;
 
 /** The job row, inserted only while the owner and the deployment are under their limits (0 = none). */
 export function insertJobUnderLimits(d1: D1Database, row: JobRow, limits: PendingLimits): D1PreparedStatement {

@@ -1,9 +1,6 @@
-import { JOB_STATUSES } from "../schemas/job";
+import { ACTIVE, JOB_STATUSES, PENDING, sqlList, STATUS, type JobStatus } from "../schemas/job";
 
-export { JOB_STATUSES };
-export type JobStatus = (typeof JOB_STATUSES)[number];
-/** The statuses by name, so code and SQL spell them one way: `STATUS.queued`. */
-export const STATUS = Object.fromEntries(JOB_STATUSES.map((s) => [s, s])) as { readonly [S in JobStatus]: S };
+export { ACTIVE, JOB_STATUSES, PENDING, sqlList, STATUS, type JobStatus };
 
 /** The only moves a job can make. `running → queued` is a retry on another host. */
 export const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
@@ -17,10 +14,6 @@ export const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
 };
 
 export const TERMINAL: readonly JobStatus[] = JOB_STATUSES.filter((s) => TRANSITIONS[s].length === 0);
-/** Holding a host slot. */
-export const ACTIVE: readonly JobStatus[] = [STATUS.running, STATUS.canceling];
-/** Counted against the pending limits. */
-export const PENDING: readonly JobStatus[] = [STATUS.queued, ...ACTIVE];
 
 export const isTerminal = (s: JobStatus) => TRANSITIONS[s].length === 0;
 export const canMove = (from: JobStatus, to: JobStatus) => TRANSITIONS[from].includes(to);

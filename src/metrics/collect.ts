@@ -1,4 +1,5 @@
 import { RATE_LIMIT_REFUSALS } from "./counters";
+import { sqlList, STATUS } from "../jobs/states";
 
 /** Upper bounds (seconds) shared by the queue, execution and total-time histograms. */
 export const DURATION_BOUNDS_S = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
@@ -49,14 +50,14 @@ export async function collectFleetStats(d1: D1Database, nowMs: number): Promise<
   const since = nowMs - RECENT_WINDOW_MS;
   const [byStatus, queue, recent, failures, byHost, deliveries, refusals] = await d1.batch<Row>([
     d1.prepare("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status"),
-    d1.prepare("SELECT COUNT(*) AS depth, MIN(created_at_ms) AS oldest FROM jobs WHERE status = 'queued'"),
+    d1.prepare(`SELECT COUNT(*) AS depth, MIN(created_at_ms) AS oldest FROM jobs WHERE status = ${sqlList([STATUS.queued])}`),
     d1.prepare(
       `SELECT COUNT(*) AS finished, COALESCE(SUM(MAX(attempts - 1, 0)), 0) AS retries, ${Object.entries(DURATIONS).map(([n, e]) => durationColumns(n, e)).join(", ")}
        FROM jobs WHERE completed_at_ms >= ?`,
     ).bind(since),
     d1.prepare(
       `SELECT COALESCE(json_extract(error_json, '$.error'), 'UNKNOWN') AS code, COUNT(*) AS n FROM jobs
-       WHERE completed_at_ms >= ? AND status = 'failed' GROUP BY code`,
+       WHERE completed_at_ms >= ? AND status = ${sqlList([STATUS.failed])} GROUP BY code`,
     ).bind(since),
     d1.prepare("SELECT host_name AS host, status, COUNT(*) AS n FROM jobs WHERE completed_at_ms >= ? AND host_name IS NOT NULL GROUP BY host_name, status").bind(since),
     d1.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status"),

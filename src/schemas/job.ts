@@ -5,6 +5,15 @@ import { Id, Metadata, Uuid } from "./common";
 export const JOB_STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"] as const;
 /** The webhook events a job may ask for besides its terminal one (src/jobs/events.ts). */
 export const OPTIONAL_EVENTS = ["started", "progress"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+/** The statuses by name, so code and SQL spell them one way: `STATUS.queued`. */
+export const STATUS = Object.fromEntries(JOB_STATUSES.map((s) => [s, s])) as { readonly [S in JobStatus]: S };
+/** Holding a host slot. */
+export const ACTIVE: readonly JobStatus[] = [STATUS.running, STATUS.canceling];
+/** Counted against the pending limits, and keeping their input files. */
+export const PENDING: readonly JobStatus[] = [STATUS.queued, ...ACTIVE];
+/** Statuses as SQL literals, for queries written by hand: `status IN (${sqlList(ACTIVE)})`. */
+export const sqlList = (xs: readonly JobStatus[]) => xs.map((s) => `'${s}'`).join(", ");
 
 /** A ComfyUI API-format graph: node id → { class_type, inputs }. Links are [node id, output slot]. */
 export const GraphNode = z.looseObject({

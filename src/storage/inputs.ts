@@ -1,4 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
+import { PENDING, sqlList } from "../schemas/job";
 import type { Db } from "../db/client";
 import { inputCache } from "../db/schema";
 import { toHex } from "../lib/bytes";
@@ -187,7 +188,7 @@ export async function evictInputs(d: Db, d1: D1Database, bucket: R2Bucket, maxBy
   for (const row of oldest) {
     if (over <= 0) break;
     const inUse = await d1
-      .prepare(`SELECT 1 FROM jobs WHERE status IN ('queued', 'running', 'canceling') AND instr(input_files_json, ?1) > 0 LIMIT 1`)
+      .prepare(`SELECT 1 FROM jobs WHERE status IN (${sqlList(PENDING)}) AND instr(input_files_json, ?1) > 0 LIMIT 1`)
       // The whole `"key":"…"` member, so a key that is a prefix of another's never matches it.
       .bind(`"key":${JSON.stringify(row.key)}`)
       .first();

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { ACTIVE, sqlList } from "../jobs/states";
 import type { Db } from "../db/client";
 import { webhookDeliveries } from "../db/schema";
 import type { OptionalEvent } from "../jobs/events";
@@ -19,7 +20,7 @@ const pendingRow = (id: string, event: ReturnType<typeof sql>, nowMs: number) =>
 export function eventOutbox(d: Db, id: string, jobId: string, event: OptionalEvent, nowMs: number) {
   return d
     .insert(webhookDeliveries)
-    .select(sql`${pendingRow(id, sql`${event}`, nowMs)} WHERE id = ${jobId} AND callback_url IS NOT NULL AND status IN ('running', 'canceling')
+    .select(sql`${pendingRow(id, sql`${event}`, nowMs)} WHERE id = ${jobId} AND callback_url IS NOT NULL AND status IN (${sql.raw(sqlList(ACTIVE))})
       AND EXISTS (SELECT 1 FROM json_each(coalesce(jobs.events_json, '[]')) WHERE value = ${event})`)
     .onConflictDoNothing();
 }

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { ACTIVE, sqlList, STATUS } from "../../jobs/states";
 import { hostLoads } from "../../scheduler/place";
 import { webhookSettings } from "../../webhooks/settings";
 import type { AppEnv } from "../context";
@@ -16,7 +17,7 @@ export const healthRoutes = new Hono<AppEnv>().get("/health", rejectBadCredentia
   const counts = { online: 0, busy: 0, draining: 0, offline: 0 };
   for (const h of (await hostLoads(c.env)).map(hostView)) counts[h.state]++;
   const queue = await c.env.DB.prepare(
-    `SELECT sum(status = 'queued') AS queued, sum(status IN ('running', 'canceling')) AS running FROM jobs`,
+    `SELECT sum(status = ${sqlList([STATUS.queued])}) AS queued, sum(status IN (${sqlList(ACTIVE)})) AS running FROM jobs`,
   ).first<{ queued: number | null; running: number | null }>();
   return c.json({
     ok: true,

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { PENDING, sqlList } from "../../jobs/states";
 import { Hono, type Context } from "hono";
 import { canSee } from "../../auth/roles";
 import { uploads, type UploadRow } from "../../db/schema";
@@ -82,7 +83,7 @@ export const uploadRoutes = new Hono<AppEnv>().post("/uploads", async (c) => {
     // its HostDO reads it before every attempt, so deleting it under an unfinished job would fail
     // that job's next attempt. Same match as evictInputs: the whole `"key":"…"` member.
     const inUse = await c.env.DB
-      .prepare(`SELECT 1 FROM jobs WHERE status IN ('queued', 'running', 'canceling') AND instr(input_files_json, ?1) > 0 LIMIT 1`)
+      .prepare(`SELECT 1 FROM jobs WHERE status IN (${sqlList(PENDING)}) AND instr(input_files_json, ?1) > 0 LIMIT 1`)
       .bind(`"key":${JSON.stringify(row.key)}`)
       .first();
     if (inUse) throw new ApiError("CONFLICT", "A queued or running job uses this upload; delete it after the job finishes (or cancel it)");
