@@ -8,18 +8,17 @@ import type { Progress } from "../jobs/view";
 import { errorFields, log } from "../lib/log";
 import { emitEvent, sendAttempt } from "../webhooks/enqueue";
 import { webhookSettings } from "../webhooks/settings";
-import { jobTimeoutMs, timeoutFailure } from "./deadlines";
-import { markHost, markHostBusy } from "./health";
+import { jobTimeoutMs } from "./deadlines";
+import { markHost } from "./health";
 import { InflightStore, type Inflight, type Outcome } from "./inflight";
 import { freeSlots, nextAlarm, planFrame, planTick, type Timing } from "./planner";
-import { collect, lookUp, stopPrompt, submitPrompt, unreachable } from "./prompt";
+import { stopPrompt, unreachable } from "./prompt";
 import { HostSocket } from "./socket";
 import { JobWaiters } from "./waiters";
+import { AttemptRunner } from "./attempts";
 import { lostDispatches, purgeDisowned } from "./recovery";
 
 const FAILURES_BEFORE_OFFLINE = 3;
-/** Submits of one attempt that may fail in transit before the job is given to another host. */
-const MAX_SUBMIT_DEFERRALS = 5;
 /** How long a host remembers attempts it finished, against late duplicate dispatches. */
 const SETTLED_KEPT_MS = 24 * 3_600_000;
 const ADOPT_CHECK_MS = 10_000;
@@ -45,10 +44,7 @@ export class HostCore {
   #lastMarkedMs = 0;
   #lastAdoptCheckMs = 0;
   #recovered = false;
-  /** Attempts with a submit or lookup under way: one ComfyUI conversation per attempt at a time. */
-  readonly #busy = new Set<string>();
-  readonly #recheck = new Set<string>();
-  readonly #deferrals = new Map<string, number>();
+  readonly #attempts: AttemptRunner;
   readonly #clocks = new Map<string, { lastProgressWebhookAtMs: number; lastRunStateWriteAtMs: number }>();
   readonly #waiters = new JobWaiters();
 
@@ -69,6 +65,10 @@ export class HostCore {
       runStateWriteMs: 10_000,
     };
     this.#socket = new HostSocket((data) => this.#onFrame(data), { baseS: this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, attempts: this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS });
+    this.#attempts = new AttemptRunner({
+      store: this.#store, socket: this.#socket, env, cfg: this.#cfg, db: this.#db, client: (h) => this.#client(h),
+      end: (a, o) => this.#end(a, o), mark: (jobId, step) => this.#waiters.mark(jobId, step),
+    });
   }
 
   get #host(): HostTarget | null {
@@ -101,7 +101,7 @@ export class HostCore {
     await this.#rearm();
     // A long-poll waiting on the queued job learns where it went (and then waits here).
     if (c.watched) await this.#env.JOB_WATCH.get(this.#env.JOB_WATCH.idFromName(c.jobId)).placed(host.id).catch((e: unknown) => log.warn("job.watch_failed", { jobId: c.jobId, ...errorFields(e) }));
-    await this.#submit(host, a, false);
+    await this.#attempts.submit(host, a, false);
   }
 
   /** RPC: the job went to `canceling`. Waiting in ComfyUI → deleted; running → interrupted by prompt id. */
@@ -117,7 +117,7 @@ export class HostCore {
     if (a.phase === "ended") return;
     this.#store.update(a.attemptId, { phase: "canceling" });
     await stopPrompt(this.#client(host), a.attemptId);
-    await this.#reconcile(host, a.attemptId);
+    await this.#attempts.reconcile(host, a.attemptId);
   }
 
   knows(attemptId: string): boolean {
@@ -169,10 +169,10 @@ export class HostCore {
       const a = this.#store.get(act.attemptId);
       if (!a) continue;
       if (act.do === "record") await this.#record(a);
-      else if (act.do === "timeout") await this.#timeout(host, a, act.final);
-      else if (act.do === "submit") await this.#submit(host, a, true);
-      else if (act.do === "move") await this.#move(host, a);
-      else await this.#reconcile(host, a.attemptId);
+      else if (act.do === "timeout") await this.#attempts.timeout(host, a, act.final);
+      else if (act.do === "submit") await this.#attempts.submit(host, a, true);
+      else if (act.do === "move") await this.#attempts.move(host, a);
+      else await this.#attempts.reconcile(host, a.attemptId);
     }
     if (now - this.#lastAdoptCheckMs >= ADOPT_CHECK_MS) await this.#adopt(host, now);
     // A host that just came back takes work at once; one with work keeps its slots full.
@@ -225,106 +225,6 @@ export class HostCore {
     }
   }
 
-  /** Runs `fn` unless a conversation with ComfyUI about this attempt is under way; then runs a lookup after it. */
-  async #exclusive(host: HostTarget, attemptId: string, fn: () => Promise<void>) {
-    if (this.#busy.has(attemptId)) {
-      this.#recheck.add(attemptId);
-      return;
-    }
-    this.#busy.add(attemptId);
-    try {
-      await fn();
-    } catch (e) {
-      log.warn("host.attempt_step_failed", { host: host.name, attemptId, ...errorFields(e) });
-    } finally {
-      this.#busy.delete(attemptId);
-    }
-    if (this.#recheck.delete(attemptId)) {
-      const a = this.#store.get(attemptId);
-      if (a && (a.phase === "submitted" || a.phase === "canceling")) await this.#reconcile(host, attemptId);
-    }
-  }
-
-  async #submit(host: HostTarget, first: Inflight, recovering: boolean): Promise<void> {
-    await this.#exclusive(host, first.attemptId, async () => {
-      const a = this.#store.get(first.attemptId);
-      if (!a || a.phase !== "pending") return;
-      const client = this.#client(host);
-      await this.#socket.ensure(host.name, client);
-      const clientId = this.#socket.clientId;
-      const res = clientId
-        ? await submitPrompt(this.#env, this.#cfg, client, a, clientId, recovering || a.submittedAtMs !== null)
-        : ({ kind: "deferred", error: new Error("no WebSocket to the host") } as const);
-      const now = Date.now();
-      this.#waiters.mark(a.jobId, "promptAnswered");
-      if (res.kind === "submitted" || res.kind === "already") {
-        // A cancel that arrived while the POST was in flight is carried out now that ComfyUI has the prompt.
-        const canceling = this.#store.get(a.attemptId)?.phase === "canceling";
-        this.#store.update(a.attemptId, { phase: canceling ? "canceling" : "submitted", clientId: res.kind === "already" ? (a.clientId ?? "unknown") : clientId!, submittedAtMs: now, lastEventAtMs: now, ...(res.kind === "submitted" && res.warning ? { warning: res.warning } : {}) });
-        if (canceling) await stopPrompt(client, a.attemptId);
-        if (canceling) this.#recheck.add(a.attemptId);
-        return;
-      }
-      if (res.kind === "rejected") return this.#end(a, { kind: "failed", failure: res.failure, startedAtMs: null, progress: null });
-      if (res.kind === "broken") {
-        log.error("prompt.submit_error", { jobId: a.jobId, ...errorFields(res.error) });
-        return this.#end(a, { kind: "requeue", failure: unreachable(res.error), refund: false });
-      }
-      // Deferred: the attempt stays pending (with submittedAtMs set, so the next try asks ComfyUI first).
-      this.#store.update(a.attemptId, { submittedAtMs: a.submittedAtMs ?? now });
-      const deferrals = (this.#deferrals.get(a.attemptId) ?? 0) + 1;
-      this.#deferrals.set(a.attemptId, deferrals);
-      log.warn("prompt.submit_deferred", { jobId: a.jobId, attemptId: a.attemptId, host: host.name, deferrals, ...errorFields(res.error) });
-      if (deferrals >= MAX_SUBMIT_DEFERRALS) {
-        // The host answers health checks but will not take this prompt: give the job to another host.
-        await markHost(this.#db, host.id, { ok: true, nowMs: now, error: res.error instanceof Error ? res.error.message : String(res.error) });
-        await this.#end(a, { kind: "requeue", failure: unreachable(res.error), refund: false });
-      }
-    });
-  }
-
-  async #reconcile(host: HostTarget, attemptId: string): Promise<void> {
-    await this.#exclusive(host, attemptId, async () => {
-      const a = this.#store.get(attemptId);
-      if (!a || a.phase === "ended" || a.phase === "pending") return;
-      const client = this.#client(host);
-      const found = await lookUp(client, a.attemptId);
-      if (found.kind === "waiting") return;
-      if (found.kind === "finished") this.#waiters.mark(a.jobId, "history");
-      if (found.kind === "lost") {
-        if (a.phase === "canceling") return this.#end(a, { kind: "canceled", startedAtMs: a.startedAtMs, progress: a.progress });
-        // Neither queued nor in history: ComfyUI restarted or someone cleared it. Run it again elsewhere.
-        return this.#end(a, { kind: "requeue", failure: { code: "COMFYUI_UNREACHABLE", message: "The ComfyUI host lost the prompt (restarted or cleared its queue)", retryable: true }, refund: false });
-      }
-      const got = await collect(this.#env, client, this.#store.get(attemptId) ?? a, found.entry, Date.now());
-      this.#waiters.mark(a.jobId, "outputsStored");
-      await this.#end(a, "finish" in got ? got.finish : { kind: "requeue", failure: got.requeue, refund: false });
-    });
-  }
-
-  async #timeout(host: HostTarget, a: Inflight, final: boolean) {
-    await stopPrompt(this.#client(host), a.attemptId);
-    // A prompt that never started is simply gone from the queue now. A running one stops at its next
-    // progress step; a node that never reports one is given up on after a grace period.
-    if (final) await this.#end(a, { kind: "failed", failure: timeoutFailure(a), startedAtMs: a.startedAtMs, progress: a.progress });
-    else await this.#reconcile(host, a.attemptId);
-  }
-
-  /** A prompt stuck in ComfyUI's queue behind a long-running one goes back to the queue for another host. */
-  async #move(host: HostTarget, a: Inflight) {
-    await this.#exclusive(host, a.attemptId, async () => {
-      const client = this.#client(host);
-      await client.deletePending([a.attemptId]);
-      const q = await client.queue();
-      // Only a prompt confirmed gone (neither waiting nor started) may run elsewhere: never twice.
-      if (q.pending.includes(a.attemptId) || q.running.includes(a.attemptId) || (await client.history(a.attemptId))) return;
-      log.info("host.prompt_moved", { host: host.name, jobId: a.jobId, attemptId: a.attemptId });
-      // No new work lands here behind the stuck prompt (the claim takes only online hosts) until it ends.
-      await markHostBusy(this.#db, host.id);
-      await this.#end(a, { kind: "requeue", failure: { code: "COMFYUI_UNREACHABLE", message: "Moved off a host whose running prompt held it up", retryable: true }, refund: true });
-    });
-  }
-
   /** The outcome is stored here first, so a crash before D1 has it loses nothing; then D1 is written. */
   async #end(a: Inflight, outcome: Outcome) {
     this.#store.update(a.attemptId, { phase: "ended", outcome });
@@ -367,7 +267,7 @@ export class HostCore {
     }
     this.#waiters.mark(a.jobId, "terminalRow");
     this.#store.remove(a.attemptId, now);
-    this.#deferrals.delete(a.attemptId);
+    this.#attempts.forget(a.attemptId);
     this.#clocks.delete(a.attemptId);
     this.#waiters.finished(a.jobId, row, now);
     if (webhook) await sendAttempt(this.#env, { deliveryId: webhook.deliveryId, attempt: 1 });
@@ -410,7 +310,7 @@ export class HostCore {
       const cur = this.#store.get(a.attemptId)!;
       this.#background(runStateMove(this.#env.DB, a.jobId, a.attemptId, { startedAtMs: cur.startedAtMs, progress: cur.progress }, now).catch((e: unknown) => log.warn("job.run_state_failed", { jobId: a.jobId, ...errorFields(e) })));
     }
-    if (plan.reconcile) this.#background(this.#reconcile(host, a.attemptId));
+    if (plan.reconcile) this.#background(this.#attempts.reconcile(host, a.attemptId));
   }
 }
 
