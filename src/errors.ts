@@ -25,7 +25,6 @@ export const ErrorCode = {
   COMFYUI_MODEL_MISSING: "COMFYUI_MODEL_MISSING",
   STORAGE_ERROR: "STORAGE_ERROR",
   WEBHOOK_DELIVERY_FAILED: "WEBHOOK_DELIVERY_FAILED",
-  GATEWAY_RESTART: "GATEWAY_RESTART",
   INTERNAL: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -55,7 +54,6 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   COMFYUI_MODEL_MISSING: 400,
   STORAGE_ERROR: 500,
   WEBHOOK_DELIVERY_FAILED: 502,
-  GATEWAY_RESTART: 503,
   INTERNAL: 500,
 };
 
@@ -84,7 +82,6 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
   COMFYUI_MODEL_MISSING: false,
   STORAGE_ERROR: true,
   WEBHOOK_DELIVERY_FAILED: true,
-  GATEWAY_RESTART: true,
   INTERNAL: false,
 };
 
