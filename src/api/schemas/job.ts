@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { JOB_STATUSES } from "../../jobs/states";
 import { OPTIONAL_EVENTS } from "../../webhooks/events";
-import { Id, Metadata, Uuid } from "./common";
+import { Id, Metadata, SafeName, Uuid } from "./common";
 
 /** A ComfyUI API-format graph: node id → { class_type, inputs }. Links are [node id, output slot]. */
 export const GraphNode = z.looseObject({
@@ -20,7 +20,7 @@ export const InputValue = z.union([z.string().max(100_000), z.number(), z.boolea
 /** One input file: the `name` the graph's LoadImage refers to, and where its bytes come from. */
 export const InputImage = z
   .strictObject({
-    name: z.string().min(1).max(255).regex(/^[^\x00-\x1f\x7f]+$/, "no control characters").describe("The file name the graph (LoadImage) refers to"),
+    name: SafeName.min(1).max(255).describe("The file name the graph (LoadImage) refers to"),
     image: z.string().min(1).max(100 * 1024 * 1024).optional().describe("Base64 bytes (optionally a data: URI), or an https URL fetched once and cached"),
     upload: Uuid.optional().describe("The id of a file put with POST /uploads"),
   })
