@@ -67,6 +67,8 @@ const ConfigSchema = z.object({
   JWT_ISSUER: list,
   /** Unset: 600 per window with credentials configured, no limit in open mode. 0: no limit. */
   RATE_LIMIT_MAX: num().pipe(z.number().int().min(0).max(1_000_000)).optional().catch(undefined),
+  /** "false" under `wrangler dev`, where clients set CF-Connecting-IP themselves (see clientIpForLimits). */
+  TRUST_CF_CONNECTING_IP: z.enum(["true", "false"]).optional().transform((v) => v !== "false").catch(true),
   RATE_LIMIT_WINDOW_MS: int(1_000, 24 * 3_600_000, 60_000),
   /** Queued + running jobs per owner, and across the deployment; 0 = no limit. */
   PENDING_LIMIT: int(0, 1_000_000, 100),

@@ -15,6 +15,7 @@ const BAD: { name: string; value: unknown }[] = [
     "WEBHOOK_BACKOFF_BASE_MS", "WEBHOOK_BACKOFF_MAX_MS", "WEBHOOK_PROGRESS_INTERVAL_MS", "INPUT_MAX_BYTES", "INPUT_CACHE_MAX_BYTES",
     "INPUT_FETCH_TIMEOUT_MS", "OUTPUT_RETENTION_DAYS"].map((name) => ({ name, value: "ten" })),
   { name: "LOG_LEVEL", value: "loud" },
+  { name: "TRUST_CF_CONNECTING_IP", value: "maybe" },
   { name: "API_KEYS", value: { not: "a string" } },
   { name: "JWT_SECRET", value: 42 },
   { name: "JWT_JWKS_URL", value: 42 },
