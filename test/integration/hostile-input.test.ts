@@ -76,3 +76,21 @@ describe("names with NUL or lone surrogates", () => {
     expect((await call("PUT", `/workflows/${id}`, { id, name: "Ünïcode 🎨", graph: tinyGraph() })).status).toBeLessThan(300);
   });
 });
+
+describe("other URL fields with values that are not URLs", () => {
+  it.each(["", "NaN", "../../x", "https://x.example/\u0000", "https://\ud800.example", `https://${"a".repeat(3000)}.example`])(
+    "POST /jobs with callbackUrl %j answers 400, never 500",
+    async (callbackUrl) => {
+      const before = await count("jobs");
+      const r = await call("POST", "/jobs", { workflow: tinyGraph(), callbackUrl });
+      expect(r.status).toBe(400);
+      expect(r.json).toMatchObject({ error: "VALIDATION_FAILED", details: { issues: [expect.objectContaining({ path: "callbackUrl" })] } });
+      expect(await count("jobs")).toBe(before);
+    },
+  );
+
+  it.each(["", "NaN", "../../x", "https://x.example/\u0000"])("an image URL %j answers 400, never 500", async (image) => {
+    const r = await call("POST", "/jobs", { workflow: tinyGraph(), images: [{ name: "a.png", image }] });
+    expect(r.status).toBe(400);
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { JOB_STATUSES } from "../../jobs/states";
 import { OPTIONAL_EVENTS } from "../../webhooks/events";
-import { Id, Metadata, SafeName, Uuid } from "./common";
+import { Id, Metadata, SafeName, SafeText, Uuid } from "./common";
 
 /** A ComfyUI API-format graph: node id → { class_type, inputs }. Links are [node id, output slot]. */
 export const GraphNode = z.looseObject({
@@ -38,7 +38,7 @@ export const SubmitJob = z
     timeoutMs: z.int().min(1000).max(24 * 3_600_000).optional().describe("Per-job deadline; bounded by COMFYUI_TIMEOUT_MS"),
     includePreviews: z.boolean().optional().describe("Also keep temp-type outputs (PreviewImage and other previews); off by default"),
     metadata: Metadata.optional(),
-    callbackUrl: z.string().min(1).max(2048).optional()
+    callbackUrl: SafeText.min(1).max(2048).optional()
       .describe("An https URL that receives the job (signed, see docs/webhooks.md) when it ends; its host must be public and in WEBHOOK_ALLOWED_DOMAINS when that is set"),
     events: z.array(z.enum(OPTIONAL_EVENTS)).max(OPTIONAL_EVENTS.length).optional()
       .describe("Extra events for callbackUrl besides the final one: started, progress (throttled)"),
