@@ -114,7 +114,9 @@ function migrate() {
 async function main() {
   migrate();
   const fakeUrl = await startFake();
-  const wrangler = spawn(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(GATEWAY_PORT), "--test-scheduled", "--show-interactive-dev-session=false"], {
+  const wrangler = spawn(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(GATEWAY_PORT), "--test-scheduled", "--show-interactive-dev-session=false",
+    // Locally nothing overwrites a client's CF-Connecting-IP: meter anonymous callers as one (src/api/middleware/rate-limit.ts).
+    "--var", "TRUST_CF_CONNECTING_IP:false"], {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
     // Request.cf is a placeholder locally anyway; offline, fetching it prints a stack trace on every start.

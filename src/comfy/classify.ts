@@ -18,8 +18,29 @@ export function isOom(exceptionType: unknown, message: unknown): boolean {
 /** Inputs through which a loader names a model file; `value_not_in_list` on one means the model is missing. */
 const MODEL_INPUT = /^(ckpt_name|lora_name|vae_name|unet_name|clip_name\d*|control_net_name|model_name|upscale_model_name|style_model_name|gligen_name|clip_vision_name|hypernetwork_name)$/;
 
+/**
+ * A failure is stored in the job's D1 row next to a graph of up to 1 MiB, and ComfyUI echoes what
+ * it was sent (`received_value`, exception texts): unbounded, one bad input could push the row past
+ * D1's 2 MB. The message keeps its start, details a JSON preview past the limit.
+ */
+export const FAILURE_MESSAGE_MAX_CHARS = 2000;
+export const FAILURE_DETAILS_MAX_BYTES = 16 * 1024;
+const DETAILS_PREVIEW_CHARS = 4096;
+
+/** The failure, with message and details cut to the stored bounds. Pure. */
+export function boundedFailure(f: Failure): Failure {
+  const message = f.message.length > FAILURE_MESSAGE_MAX_CHARS ? `${f.message.slice(0, FAILURE_MESSAGE_MAX_CHARS - 1)}…` : f.message;
+  if (f.details === undefined) return { ...f, message };
+  const json = JSON.stringify(f.details) ?? "";
+  const bytes = new TextEncoder().encode(json).length;
+  if (bytes <= FAILURE_DETAILS_MAX_BYTES) return { ...f, message };
+  return { ...f, message, details: { truncated: true, bytes, preview: json.slice(0, DETAILS_PREVIEW_CHARS) } };
+}
+
 /** ComfyUI's 400 from POST /prompt → why the job cannot run, in words that say what to fix. */
-export function classifyRejection(status: number, raw: unknown): Failure {
+export const classifyRejection = (status: number, raw: unknown): Failure => boundedFailure(rejectionOf(status, raw));
+
+function rejectionOf(status: number, raw: unknown): Failure {
   const body = (raw && typeof raw === "object" ? raw : {}) as ComfyErrorBody;
   const err = typeof body.error === "object" ? body.error : undefined;
   const nodeErrors = body.node_errors ?? {};
@@ -57,7 +78,9 @@ export function classifyRejection(status: number, raw: unknown): Failure {
 }
 
 /** An `execution_error` payload (from the socket or from history) → the job's failure. */
-export function classifyExecutionError(data: Record<string, unknown>): Failure {
+export const classifyExecutionError = (data: Record<string, unknown>): Failure => boundedFailure(executionErrorOf(data));
+
+function executionErrorOf(data: Record<string, unknown>): Failure {
   const message = typeof data.exception_message === "string" ? data.exception_message.trim() : "execution failed";
   const where = `node ${String(data.node_id ?? "?")} (${String(data.node_type ?? "?")})`;
   const details = { nodeId: data.node_id, nodeType: data.node_type, exceptionType: data.exception_type, exceptionMessage: data.exception_message };

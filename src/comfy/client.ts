@@ -136,16 +136,26 @@ export class ComfyClient {
     return { name: body.name, subfolder: typeof body.subfolder === "string" ? body.subfolder : "", type: typeof body.type === "string" ? body.type : "input" };
   }
 
+  /** The model folder names (`GET /models`); null when the host predates that route. */
+  async modelFolders(timeoutMs = 5_000): Promise<string[] | null> {
+    return this.#names("/models", timeoutMs);
+  }
+
   /** The file names of one model folder (`/models/checkpoints`…); null when the host has no such folder. */
   async models(folder: string, timeoutMs = 5_000): Promise<string[] | null> {
-    const res = await this.#fetch(`/models/${encodeURIComponent(folder)}`, {}, timeoutMs);
+    return this.#names(`/models/${encodeURIComponent(folder)}`, timeoutMs);
+  }
+
+  /** A JSON list of names; null for 404. */
+  async #names(path: string, timeoutMs: number): Promise<string[] | null> {
+    const res = await this.#fetch(path, {}, timeoutMs);
     if (res.status === 404) {
       await res.body?.cancel();
       return null;
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new ComfyUnreachable(`/models/${folder}: HTTP ${res.status}`);
+      throw new ComfyUnreachable(`${path}: HTTP ${res.status}`);
     }
     const body = (await res.json()) as unknown;
     return Array.isArray(body) ? body.filter((x): x is string => typeof x === "string") : [];

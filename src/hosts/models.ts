@@ -4,11 +4,24 @@ import type { Db } from "../db/client";
 import { hosts, type HostRow } from "../db/schema";
 import { errorFields, log } from "../lib/log";
 
-/** The model folders GET /capabilities reports, read with the cheap `/models/{folder}` (not the multi-MB /object_info). */
-export const MODEL_FOLDERS = ["checkpoints", "loras", "vae", "unet", "diffusion_models", "clip", "controlnet", "upscale_models"] as const;
+/**
+ * The model folders GET /capabilities reports, read with the cheap `/models/{folder}` (not the
+ * multi-MB /object_info). ComfyUI renamed `clip` to `text_encoders` and `unet` to
+ * `diffusion_models` (0.3.x answers 404 for the old names), so both spellings are listed and only
+ * the ones the host's `GET /models` names are asked for.
+ */
+export const MODEL_FOLDERS = ["checkpoints", "loras", "vae", "diffusion_models", "unet", "text_encoders", "clip", "controlnet", "upscale_models"] as const;
+type ModelFolder = (typeof MODEL_FOLDERS)[number];
+
+/** The reported folders the host has; all of them when it cannot say (no `GET /models`). Pure. */
+export function foldersToRead(hostFolders: string[] | null): ModelFolder[] {
+  if (hostFolders === null) return [...MODEL_FOLDERS];
+  const present = new Set(hostFolders);
+  return MODEL_FOLDERS.filter((f) => present.has(f));
+}
 export const MODELS_TTL_MS = 5 * 60_000;
 
-export type HostModels = Partial<Record<(typeof MODEL_FOLDERS)[number], string[]>>;
+export type HostModels = Partial<Record<ModelFolder, string[]>>;
 
 /** Whether a host's cached list is missing or older than the TTL. Pure. */
 export const modelsStale = (h: Pick<HostRow, "modelsAtMs">, nowMs: number) => h.modelsAtMs === null || nowMs - h.modelsAtMs >= MODELS_TTL_MS;
@@ -26,10 +39,11 @@ export async function fleetModels(d: Db, nowMs: number): Promise<{ host: string;
       if (modelsStale(h, nowMs) && h.state !== "offline") {
         try {
           const client = new ComfyClient({ url: h.url, headers: JSON.parse(h.headersJson) as Record<string, string> }, 3_000);
-          // All folders at once, so a slow host costs one timeout (3 s), not one per folder.
-          const lists = await Promise.all(MODEL_FOLDERS.map((folder) => client.models(folder, 3_000)));
+          // The folder list, then all its folders at once: a slow host costs two timeouts (6 s), not one per folder.
+          const folders = foldersToRead(await client.modelFolders(3_000));
+          const lists = await Promise.all(folders.map((folder) => client.models(folder, 3_000)));
           const models: HostModels = {};
-          MODEL_FOLDERS.forEach((folder, i) => {
+          folders.forEach((folder, i) => {
             const list = lists[i];
             if (list) models[folder] = list.slice(0, 2000);
           });

@@ -5,7 +5,7 @@ import type { Config, Env } from "../env";
 import type { Finish, RunState } from "../jobs/moves";
 import type { StoredOutput } from "../jobs/view";
 import { errorFields, log } from "../lib/log";
-import { copyOutput, planOutputs, textOutput } from "../storage/outputs";
+import { copyOutput, INLINE_TEXT_MAX_BYTES, planOutputs, storeTextOutput } from "../storage/outputs";
 import { executionTiming, timeoutFailure } from "./deadlines";
 import type { Inflight } from "./inflight";
 import { prepareSubmit } from "./inputs";
@@ -81,9 +81,12 @@ export async function collect(env: Env, client: ComfyClient, a: Inflight, entry:
   }
   if (outcome.kind === "failed") return { finish: { kind: "failed", failure: outcome.failure, ...run } };
   const stored: StoredOutput[] = [];
+  let inlineLeft = INLINE_TEXT_MAX_BYTES;
   try {
     for (const o of planOutputs(entry, { includePreviews: a.includePreviews })) {
-      stored.push(o.kind === "text" ? textOutput(o) : await copyOutput(client, env.OUTPUTS, a.jobId, o));
+      const out = o.kind === "text" ? await storeTextOutput(env.OUTPUTS, a.jobId, o, inlineLeft) : await copyOutput(client, env.OUTPUTS, a.jobId, o);
+      if (out.text !== undefined) inlineLeft -= out.bytes;
+      stored.push(out);
     }
   } catch (e) {
     log.error("output.copy_failed", { jobId: a.jobId, ...errorFields(e) });

@@ -14,6 +14,7 @@ import type { FetchPolicy } from "../storage/inputs";
 import { fillWorkflow, type FillOptions } from "./fill";
 import { resolveInputFiles } from "./input-files";
 import { checkLimits } from "./limits";
+import { assertStoredSizes, STORED_LIMITS } from "./stored-sizes";
 import { STATUS } from "./states";
 import { submitMove, type Claim } from "./moves";
 import { jobsAheadStatement } from "./queue-position";
@@ -89,6 +90,9 @@ export async function submitJob(
   if (over.length) {
     throw new ApiError("VALIDATION_FAILED", `Invalid request body: ${over[0]!.message}`, { details: { issues: over.map((i) => ({ ...i, code: "too_big" })) } });
   }
+  const graphJson = JSON.stringify(graph);
+  const inputsJson = body.inputs ? JSON.stringify(body.inputs) : null;
+  assertStoredSizes([["workflow", graphJson, STORED_LIMITS.graph], ["inputs", inputsJson, STORED_LIMITS.inputs]]);
   if (body.images?.length && !opts.inputs) throw new Error("submitJob: images given without an input bucket");
   if (body.comfyOrgApiKey && !opts.seal) throw new Error("submitJob: comfyOrgApiKey given without a sealing key");
   // Inputs are fetched and stored only once the request is known to be valid; what they cost is bounded by INPUT_MAX_BYTES.
@@ -96,7 +100,7 @@ export async function submitJob(
   const id = newId();
   const row: JobRow = {
     id, owner: who.id, status: "queued", priority: body.priority, workflowId, workflowVersion: version,
-    graphJson: JSON.stringify(graph), inputsJson: body.inputs ? JSON.stringify(body.inputs) : null,
+    graphJson, inputsJson,
     metadataJson: JSON.stringify(body.metadata ?? {}), attempts: 0, attemptId: null, hostId: null, hostName: null,
     progressJson: null, outputsJson: "[]", errorJson: null, timeoutMs: body.timeoutMs ?? null, queueMs: null, executionMs: null,
     createdAtMs: opts.nowMs, updatedAtMs: opts.nowMs, enqueuedAtMs: opts.nowMs, startedAtMs: null, completedAtMs: null,

@@ -1,14 +1,19 @@
 import { z } from "zod";
-import { Id } from "./common";
+import { Id, isSafeText } from "./common";
 
 const HeaderName = z.string().min(1).max(256).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid HTTP header name");
 const HeaderValue = z.string().max(8192).regex(/^[^\r\n\0]*$/, "header values may not contain line breaks");
 
+/** Zod runs every check even after z.url() failed, so the later checks must not assume a URL. */
+const parsed = (u: string): URL | null => URL.parse(u);
+
 export const HostUrl = z
-  .url({ protocol: /^https?$/, error: "url must be an http(s) URL" })
+  .string()
   .max(2048)
-  .refine((u) => !new URL(u).username && !new URL(u).password, "put credentials in headers, not the URL")
-  .refine((u) => !new URL(u).search && !new URL(u).hash, "url must have no query or fragment");
+  .refine(isSafeText, "url may not contain NUL or unpaired surrogate characters")
+  .pipe(z.url({ protocol: /^https?$/, error: "url must be an http(s) URL" }))
+  .refine((u) => !parsed(u)?.username && !parsed(u)?.password, "put credentials in headers, not the URL")
+  .refine((u) => !parsed(u)?.search && !parsed(u)?.hash, "url must have no query or fragment");
 
 export const CreateHost = z
   .strictObject({

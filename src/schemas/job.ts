@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Metadata, Uuid } from "./common";
+import { Id, Metadata, SafeName, SafeText, Uuid } from "./common";
 
 /** Every status a job can have (the moves between them: src/jobs/states.ts). */
 export const JOB_STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"] as const;
@@ -32,7 +32,7 @@ export const InputValue = z.union([z.string().max(100_000), z.number(), z.boolea
 /** One input file: the `name` the graph's LoadImage refers to, and where its bytes come from. */
 export const InputImage = z
   .strictObject({
-    name: z.string().min(1).max(255).regex(/^[^\x00-\x1f\x7f]+$/, "no control characters").describe("The file name the graph (LoadImage) refers to"),
+    name: SafeName.min(1).max(255).describe("The file name the graph (LoadImage) refers to"),
     image: z.string().min(1).max(100 * 1024 * 1024).optional().describe("Base64 bytes (optionally a data: URI), or an https URL fetched once and cached"),
     upload: Uuid.optional().describe("The id of a file put with POST /uploads"),
   })
@@ -50,7 +50,7 @@ export const SubmitJob = z
     timeoutMs: z.int().min(1000).max(24 * 3_600_000).optional().describe("Per-job deadline; bounded by COMFYUI_TIMEOUT_MS"),
     includePreviews: z.boolean().optional().describe("Also keep temp-type outputs (PreviewImage and other previews); off by default"),
     metadata: Metadata.optional(),
-    callbackUrl: z.string().min(1).max(2048).optional()
+    callbackUrl: SafeText.min(1).max(2048).optional()
       .describe("An https URL that receives the job (signed, see docs/webhooks.md) when it ends; its host must be public and in WEBHOOK_ALLOWED_DOMAINS when that is set"),
     events: z.array(z.enum(OPTIONAL_EVENTS)).max(OPTIONAL_EVENTS.length).optional()
       .describe("Extra events for callbackUrl besides the final one: started, progress (throttled)"),

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { ROLES } from "./roles";
+import { SafeName } from "./common";
 
 export const CreateKey = z.strictObject({
-  name: z.string().trim().min(1).max(100).describe("What the key is for, e.g. the app or person using it"),
+  name: SafeName.trim().min(1).max(100).describe("What the key is for, e.g. the app or person using it"),
   role: z.enum(ROLES).default("user").describe("user: own jobs only; admin: everything, including keys"),
   rateLimitMax: z.int().min(1).max(1_000_000).optional().describe("Requests per RATE_LIMIT_WINDOW_MS for this key; default RATE_LIMIT_MAX"),
   pendingLimit: z.int().min(1).max(1_000_000).optional().describe("Queued + running jobs for this key; default PENDING_LIMIT"),

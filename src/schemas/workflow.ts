@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Graph } from "./job";
-import { Id } from "./common";
+import { Id, SafeName, SafeText } from "./common";
 
 /** `"6.inputs.text"`: node id, then the input to set. */
 export const InputTarget = z.string().regex(/^[^.]+\.inputs\.[^.]+$/, 'targets look like "<node id>.inputs.<field>"');
@@ -21,7 +21,7 @@ export const WorkflowInput = z.strictObject({
   step: z.number().positive().optional().describe("int/float: the value must be min (or 0) plus a multiple of step"),
   enum: z.array(z.union([z.string(), z.number()])).min(1).max(1000).optional().describe("The only values allowed (samplers, schedulers, checkpoints…)"),
   maxLength: z.int().min(1).max(100_000).optional(),
-  description: z.string().max(1000).optional(),
+  description: SafeText.max(1000).optional(),
 });
 export type WorkflowInput = z.infer<typeof WorkflowInput>;
 export type WorkflowInputs = Record<string, WorkflowInput>;
@@ -31,8 +31,8 @@ export const InputName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "inpu
 export const CreateWorkflow = z
   .strictObject({
     id: Id.max(64),
-    name: z.string().min(1).max(200),
-    description: z.string().max(4000).optional(),
+    name: SafeName.min(1).max(200),
+    description: SafeText.max(4000).optional(),
     graph: Graph,
     inputs: z.record(InputName, WorkflowInput).default({}),
   })

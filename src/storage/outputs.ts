@@ -106,6 +106,21 @@ export async function copyOutput(client: ComfyClient, bucket: R2Bucket, jobId: s
   return { name: o.name, node: o.node, kind: kindOf(o.historyKey, o.file.filename, o.animated), contentType, bytes, key };
 }
 
+/**
+ * Text outputs up to this many bytes per job are kept in the job's D1 row; the rest go to R2 like
+ * files, so a chatty node cannot push the row past D1's 2 MB.
+ */
+export const INLINE_TEXT_MAX_BYTES = 64 * 1024;
+
+/** A text output inline when it fits `inlineLeft` bytes, else as a text/plain object in R2. */
+export async function storeTextOutput(bucket: R2Bucket, jobId: string, o: Extract<PlannedOutput, { kind: "text" }>, inlineLeft: number): Promise<StoredOutput> {
+  const inline = textOutput(o);
+  if (inline.bytes <= inlineLeft) return inline;
+  const key = outputKey(jobId, o.name);
+  await bucket.put(key, o.text, { httpMetadata: { contentType: inline.contentType } });
+  return { name: inline.name, node: inline.node, kind: "text", contentType: inline.contentType, bytes: inline.bytes, key };
+}
+
 export function textOutput(o: Extract<PlannedOutput, { kind: "text" }>): StoredOutput {
   return { name: o.name, node: o.node, kind: "text", contentType: "text/plain; charset=utf-8", bytes: new TextEncoder().encode(o.text).length, text: o.text };
 }

@@ -22,6 +22,18 @@ export function rateLimitRule(cfg: Pick<Config, "RATE_LIMIT_MAX" | "RATE_LIMIT_W
   return max > 0 ? { max, windowMs: cfg.RATE_LIMIT_WINDOW_MS } : null;
 }
 
+/**
+ * The client IP anonymous callers are metered by. Cloudflare's edge overwrites CF-Connecting-IP
+ * with the connecting address, so in production it is the truth. Under `wrangler dev` nothing
+ * overwrites it (miniflare only fills it in when absent), so a client could name a new bucket per
+ * request; and nothing the Worker sees there tells local from production reliably (`request.cf`
+ * is a placeholder object locally, and every header is the client's), so the deployment says so
+ * itself: TRUST_CF_CONNECTING_IP=false (`npm run dev` sets it) meters all anonymous callers as one.
+ */
+export function clientIpForLimits(header: string | undefined, trusted: boolean): string {
+  return (trusted && header?.trim()) || "unknown";
+}
+
 /** A principal counts as itself wherever it calls from; anyone else (no or a bad credential, open mode) by client IP. */
 export function rateLimitBucket(caller: Principal | undefined, clientIp: string | undefined): string {
   if (caller && caller.via !== "open") return `principal:${caller.id}`;
@@ -43,7 +55,7 @@ export const rateLimit = ({
     const caller = c.get("caller");
     const rule = rateLimitRule(c.get("config"), c.get("authMode"), caller);
     if (!rule) return next();
-    const bucket = rateLimitBucket(caller, c.req.header("cf-connecting-ip"));
+    const bucket = rateLimitBucket(caller, clientIpForLimits(c.req.header("cf-connecting-ip"), c.get("config").TRUST_CF_CONNECTING_IP));
     let result;
     try {
       result = await limiter(c.env).limit(bucket, rule);

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { ACTIVE, sqlList, STATUS } from "../../jobs/states";
+import { configWarnings } from "../../env";
 import { hostLoads } from "../../scheduler/place";
 import { webhookSettings } from "../../webhooks/settings";
 import type { AppEnv } from "../context";
@@ -25,7 +26,7 @@ export const healthRoutes = new Hono<AppEnv>().get("/health", rejectBadCredentia
     comfyui: { reachable: counts.online + counts.busy > 0, hosts: counts },
     jobs: { queued: queue?.queued ?? 0, running: queue?.running ?? 0 },
     // Settings that are fine for local development and wrong in production (also logged once per isolate).
-    warnings: webhookSettings(c.get("config")).warnings,
+    warnings: [...configWarnings(c.get("config")), ...webhookSettings(c.get("config")).warnings],
     time: new Date().toISOString(),
   });
 });

@@ -10,10 +10,12 @@ import { z } from "zod";
 import { InputError, inputType, parseImageField, uploadName, type ParsedImage } from "../../storage/inputs";
 import { jsonBody, param } from "../validate";
 import type { AppEnv } from "../context";
-import { Uuid } from "../../schemas/common";
+import { SafeName, Uuid } from "../../schemas/common";
+
+const UploadName = SafeName.min(1).max(255);
 
 /** The JSON form of an upload: `{ name, image }` with the bytes as base64 or a data: URI. */
-export const UploadJson = z.strictObject({ name: z.string().min(1).max(255), image: z.string().min(1).max(100 * 1024 * 1024) });
+export const UploadJson = z.strictObject({ name: UploadName, image: z.string().min(1).max(100 * 1024 * 1024) });
 
 /** An upload the caller may see: another owner's answers 404, the same as a missing one. */
 async function visibleUpload(c: Context<AppEnv>, rawId: string | undefined): Promise<UploadRow> {
@@ -66,6 +68,9 @@ export const uploadRoutes = new Hono<AppEnv>().post("/uploads", async (c) => {
     declared = type || null;
     name = c.req.query("name") ?? "upload";
   }
+  // Multipart and ?name= names are checked like the JSON one: uploadName() would quietly rename them.
+  const checked = UploadName.safeParse(name);
+  if (!checked.success) throw new ApiError("VALIDATION_FAILED", `Invalid request body: name: ${checked.error.issues[0]!.message}`, { details: { issues: [{ path: "name", message: checked.error.issues[0]!.message, code: "invalid_name" }] } });
   if (bytes.length === 0) throw new ApiError("VALIDATION_FAILED", "Invalid request body: the file is empty");
   if (bytes.length > cfg.INPUT_MAX_BYTES) throw new ApiError("PAYLOAD_TOO_LARGE", `The file is ${bytes.length} bytes, over INPUT_MAX_BYTES ${cfg.INPUT_MAX_BYTES}`);
   const contentType = inputType(bytes, declared);

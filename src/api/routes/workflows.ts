@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { workflows, workflowVersions, type WorkflowRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
+import { assertStoredSizes, STORED_LIMITS } from "../../jobs/stored-sizes";
 import { requireRole } from "../middleware/auth";
 import type { AppEnv } from "../context";
 import { Id } from "../../schemas/common";
@@ -31,13 +32,16 @@ export const workflowRoutes = new Hono<AppEnv>()
     const id = param(c.req.param("id"), Id, "Workflow");
     const body = await jsonBody(c, CreateWorkflow);
     if (body.id !== id) throw new ApiError("VALIDATION_FAILED", "Invalid request body: id: must match the id in the path");
+    const graphJson = JSON.stringify(body.graph);
+    const inputsJson = JSON.stringify(body.inputs);
+    assertStoredSizes([["graph", graphJson, STORED_LIMITS.graph], ["inputs", inputsJson, STORED_LIMITS.inputs]]);
     const d = c.get("db");
     const now = Date.now();
     const prior = await d.select().from(workflows).where(eq(workflows.id, id)).get();
     const version = (prior?.version ?? 0) + 1;
     const row: WorkflowRow = {
-      id, name: body.name, description: body.description ?? null, version, graphJson: JSON.stringify(body.graph),
-      inputsJson: JSON.stringify(body.inputs), createdAtMs: prior?.createdAtMs ?? now, updatedAtMs: now,
+      id, name: body.name, description: body.description ?? null, version, graphJson,
+      inputsJson, createdAtMs: prior?.createdAtMs ?? now, updatedAtMs: now,
     };
     await d.batch([
       d.insert(workflowVersions).values({ workflowId: id, version, graphJson: row.graphJson, inputsJson: row.inputsJson, createdAtMs: now }),
