@@ -37,3 +37,23 @@ export async function addHost(fake: Fake, slots = 2, name = `gpu-${crypto.random
   if (r.status !== 201) throw new Error(`POST /hosts: ${r.status} ${r.text}`);
   return r.json as { id: string; name: string };
 }
+
+/**
+ * For a test file whose tests each want a fleet of their own: `fake()` spawns a fake closed after
+ * the file, and before each test every host left by an earlier one is removed (or drained, when
+ * it still holds a job), so no test's jobs land on another's host.
+ */
+export function ownFleet(hooks: { beforeEach: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<unknown>) => void }) {
+  const fakes: Fake[] = [];
+  hooks.afterAll(() => Promise.all(fakes.map((f) => f.close())));
+  hooks.beforeEach(async () => {
+    for (const h of (await call("GET", "/hosts")).json.items) {
+      if ((await call("DELETE", `/hosts/${h.id}`)).status !== 204) await call("POST", `/hosts/${h.id}/drain`);
+    }
+  });
+  return async () => {
+    const f = await spawnFake();
+    fakes.push(f);
+    return f;
+  };
+}

@@ -31,7 +31,9 @@ describe("a fleet of three hosts under 60 jobs of random length", () => {
       // Pipelining: with two slots the next prompt already waits inside ComfyUI's queue when the
       // previous one ends (how long the GPU then idles is measured by `npm run bench`, not here).
       const handoffs = executed.slice(1).filter((e, i) => received.find((r) => r.prompt_id === e.prompt_id)!.receivedAt <= executed[i]!.endedAt);
-      expect(handoffs.length).toBeGreaterThan(0);
+      // Never idle while work waits: with 60 jobs queued from the start, every prompt but the
+      // last ones (when the queue runs dry) was already waiting in ComfyUI when the one before ended.
+      expect(handoffs.length).toBeGreaterThanOrEqual(executed.length - 1 - 2);
     }
     expect(allReceived).toHaveLength(60);
     expect(new Set(allReceived).size).toBe(60);

@@ -2,22 +2,10 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { claim } from "../../../src/jobs/moves";
-import { addHost, spawnFake, type Fake } from "../../helpers/fake";
+import { addHost, ownFleet, type Fake } from "../../helpers/fake";
 import { call, slowGraph, submit, waitFor, waitForTerminal } from "../../helpers/gateway";
 
-const fakes: Fake[] = [];
-afterAll(() => Promise.all(fakes.map((f) => f.close())));
-// Each test starts with no host taking work: one a failed test left behind is deleted, or drained if it still holds a job.
-beforeEach(async () => {
-  for (const h of (await call("GET", "/hosts")).json.items) {
-    if ((await call("DELETE", `/hosts/${h.id}`)).status !== 204) await call("POST", `/hosts/${h.id}/drain`);
-  }
-});
-async function fake() {
-  const f = await spawnFake();
-  fakes.push(f);
-  return f;
-}
+const fake = ownFleet({ beforeEach, afterAll });
 const hostStub = (hostId: string) => env.HOSTS.get(env.HOSTS.idFromName(hostId));
 const jobRow = (id: string) => env.DB.prepare("SELECT status, attempt_id, attempts, host_id FROM jobs WHERE id = ?").bind(id).first<{ status: string; attempt_id: string | null; attempts: number; host_id: string | null }>();
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../../helpers/fake";
-import { call, slowGraph, submit, waitForStatus, waitForTerminal } from "../../helpers/gateway";
+import { call, slowGraph, submit, waitFor, waitForStatus, waitForTerminal } from "../../helpers/gateway";
 
 let f: Fake | undefined;
 afterEach(async () => {
@@ -29,13 +29,10 @@ describe("the WebSocket drops mid-job", () => {
     await addHost(f, 1);
     const job = await submit({ workflow: slowGraph(40, 50) });
     await waitForStatus(job.id, "running");
-    await waitFor(async () => (await f!.stats()).executed.length > 0 || (await f!.stats()).promptsReceived.length > 0);
+    // The shared waitFor throws when its time is up (the local one it replaces gave up silently).
+    await waitFor(async () => (await f!.stats()).promptsReceived.length > 0, { timeoutMs: 5_000, everyMs: 25 });
     await f.faults({ restart: true });
     const done = await waitForTerminal(job.id, 60_000);
     expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
   });
 });
-
-async function waitFor(fn: () => Promise<boolean>) {
-  for (let i = 0; i < 200 && !(await fn()); i++) await new Promise((r) => setTimeout(r, 25));
-}

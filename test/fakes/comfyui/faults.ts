@@ -24,6 +24,8 @@ export interface FaultState {
   systemStatsDelayMs: number;
   /** /view's whole-file answers go out chunked without Content-Length, as tunnels send them. */
   viewChunked: boolean;
+  /** The next N whole-file /view answers announce their full length, send half and reset the connection (a tunnel dropping mid-download). Counted. */
+  viewTruncate: number;
 }
 
 export function noFaults(): FaultState {
@@ -42,6 +44,7 @@ export function noFaults(): FaultState {
     refuseConnections: false,
     systemStatsDelayMs: 0,
     viewChunked: false,
+    viewTruncate: 0,
   };
 }
 
@@ -61,6 +64,7 @@ export function applyFaults(f: FaultState, patch: Record<string, unknown>): Faul
       case "oom":
       case "execError":
       case "hang":
+      case "viewTruncate":
         f[k] = count(v);
         break;
       case "slowMs":

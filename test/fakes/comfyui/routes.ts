@@ -234,6 +234,13 @@ const getView: Handler = (s, req, res, url): void => {
   // Without a Content-Length Node's server sends the body chunked.
   res.writeHead(200, s.faults.viewChunked ? headers : { ...headers, "Content-Length": size });
   if (req.method === "HEAD") { res.end(); return; }
+  if (s.faults.viewTruncate > 0 && size > 1) {
+    s.faults.viewTruncate--;
+    fs.createReadStream(r.file, { start: 0, end: Math.floor(size / 2) - 1 })
+      .on("end", () => setTimeout(() => req.socket.destroy(), 10))
+      .pipe(res, { end: false });
+    return;
+  }
   fs.createReadStream(r.file).pipe(res);
 };
 
