@@ -57,6 +57,7 @@ const ROUTES: Route[] = [
   { method: "delete", path: "/hosts/{id}", operationId: "deleteHost", summary: "Remove an idle host", admin: true, ok: { status: 204 } },
   { method: "get", path: "/workflows", operationId: "listWorkflows", summary: "List stored workflows", ok: { status: 200 } },
   { method: "get", path: "/workflows/{id}", operationId: "getWorkflow", summary: "Get a stored workflow", ok: { status: 200, schema: WorkflowSchema } },
+  { method: "post", path: "/workflows", operationId: "createWorkflow", summary: "Create a stored workflow (its id in the body; 409 if it exists)", admin: true, body: CreateWorkflow, ok: { status: 201, schema: WorkflowSchema } },
   { method: "put", path: "/workflows/{id}", operationId: "putWorkflow", summary: "Create or update a stored workflow (new version)", admin: true, body: CreateWorkflow, ok: { status: 200, schema: WorkflowSchema } },
   { method: "delete", path: "/workflows/{id}", operationId: "deleteWorkflow", summary: "Delete a stored workflow", admin: true, ok: { status: 204 } },
   { method: "post", path: "/keys", operationId: "createKey", summary: "Create an API key; its secret is in this response only", admin: true, body: CreateKey, ok: { status: 201, schema: CreatedKeySchema } },

@@ -48,6 +48,11 @@ export const ROUTES: RouteRow[] = [
     name: "PUT /workflows/:id", template: "/workflows/{id}", method: "PUT", path: (f) => `/workflows/${f.workflowId}`,
     body: () => ({ id: "placeholder", name: "n", graph: tinyGraph() }), access: "admin", user: 403, admin: [200, 201],
   },
+  {
+    // A fresh id per call: the admin's create is 201, a second one would be 409.
+    name: "POST /workflows", template: "/workflows", method: "POST", path: () => "/workflows",
+    body: () => ({ id: `wf-${crypto.randomUUID().slice(0, 8)}`, name: "n", graph: tinyGraph() }), access: "admin", user: 403, admin: 201,
+  },
   { name: "DELETE /workflows/:id", template: "/workflows/{id}", method: "DELETE", path: () => "/workflows/no-such-workflow", access: "admin", user: 403, admin: 404 },
   { name: "POST /hosts", template: "/hosts", method: "POST", path: () => "/hosts", body: () => ({}), access: "admin", user: 403, admin: 400 },
   { name: "GET /hosts", template: "/hosts", method: "GET", path: () => "/hosts", access: "admin", user: 403, admin: 200 },
