@@ -244,7 +244,7 @@ export class HostCore {
     let more = false;
     try {
       if (o.kind === "requeue") {
-        const r = await requeueMove(this.#env.DB, a.jobId, a.attemptId, o.failure, this.#cfg.MAX_ATTEMPTS, now, { startedAtMs: a.startedAtMs, progress: a.progress }, o.refund);
+        const r = await requeueMove(this.#env.DB, a.jobId, a.attemptId, o.failure, this.#cfg.MAX_ATTEMPTS, now, { startedAtMs: a.startedAtMs, progress: a.progress }, o.refund, host && !o.refund ? host.id : undefined);
         log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: o.failure.code, result: r.result });
         ({ webhook } = r);
         row = r.result === "requeued" ? null : r.row;

@@ -48,7 +48,9 @@ export async function submitPrompt(env: Env, cfg: Config, client: ComfyClient, a
     // A partly valid graph: ComfyUI runs the outputs that validated and drops the rest. The job runs
     // what was accepted and reports the dropped outputs with its result (docs/api.md, "Partly valid graphs").
     const dropped = classifyRejection(400, { error: { type: "prompt_outputs_failed_validation", message: "Some outputs failed validation and were not run" }, node_errors: res.nodeErrors });
-    return { kind: "submitted", warning: { ...dropped, message: dropped.message.replace("ComfyUI rejected the workflow:", "ComfyUI ran the valid outputs only; dropped:") } };
+    // One code for "outputs were dropped", whatever the dropped node's own reason (a missing model too).
+    const why = dropped.message.replace(/^ComfyUI rejected the workflow: /, "");
+    return { kind: "submitted", warning: { ...dropped, code: "WORKFLOW_INVALID", message: `ComfyUI ran the valid outputs only; dropped: ${why}` } };
   } catch (e) {
     if (e instanceof ComfyUnreachable) return { kind: "deferred", error: e };
     return { kind: "broken", error: e };

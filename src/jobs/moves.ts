@@ -176,6 +176,9 @@ const runSet = (r: RunState, extra: Where = { sql: "", binds: [] }): Where => ({
   binds: [r.startedAtMs, r.startedAtMs, r.startedAtMs, r.progress ? JSON.stringify(r.progress) : null, ...extra.binds],
 });
 
+/** A host held `busy` by a stuck prompt (hosts/health.ts markHostBusy) is online again. */
+const releaseBusy = (d1: D1Database, hostId: string) => d1.prepare(`UPDATE hosts SET state = 'online' WHERE id = ? AND state = 'busy'`).bind(hostId);
+
 export type Finish =
   | ({ kind: "succeeded"; outputs: StoredOutput[]; executionMs: number | null; warning?: Failure } & RunState)
   | ({ kind: "failed"; failure: Failure } & RunState)
@@ -201,7 +204,7 @@ export async function finishMove(
         : runSet(f);
   const pullId = newId();
   // A host held `busy` (its running prompt held up the one behind it) takes work again once a prompt ends.
-  const release = pullFor ? [d1.prepare(`UPDATE hosts SET state = 'online' WHERE id = ? AND state = 'busy'`).bind(pullFor)] : [];
+  const release = pullFor ? [releaseBusy(d1, pullFor)] : [];
   const results = await d1.batch([
     ...endStatements(d1, jobId, f.kind, set, fence(attemptId, from, f.kind), nowMs),
     ...release,
@@ -220,6 +223,7 @@ export async function finishMove(
  */
 export async function requeueMove(
   d1: D1Database, jobId: string, attemptId: string, f: Failure, maxAttempts: number, nowMs: number, run: RunState = { startedAtMs: null, progress: null }, refund = false,
+  releaseHost?: string,
 ): Promise<{ result: "requeued" | "failed" | "canceled" | "gone"; row: JobRow | null; webhook: { deliveryId: string } | null }> {
   const [cancelMove, cancelOutbox] = endStatements(d1, jobId, STATUS.canceled, runSet(run), fence(attemptId, [STATUS.canceling], STATUS.canceled), nowMs);
   const back = d1
@@ -231,7 +235,10 @@ export async function requeueMove(
     .bind(refund ? 1 : 0, nowMs, nowMs, errorJson({ ...f, retryable: true }), jobId, attemptId, maxAttempts, refund ? 1 : 0);
   const gaveUp = { ...f, message: `${f.message} (gave up after ${maxAttempts} attempts)` };
   const [failMove, failOutbox] = endStatements(d1, jobId, STATUS.failed, runSet(run, { sql: "error_json = ?", binds: [errorJson(gaveUp)] }), fence(attemptId, [STATUS.running], STATUS.failed), nowMs);
-  const r = await d1.batch([cancelMove!, cancelOutbox!, back, failMove!, failOutbox!]);
+  // An attempt that left its host (lost, failed copy) frees a slot as a finish does: a host held
+  // `busy` by a stuck prompt takes work again (`releaseHost`, never for the move itself).
+  const release = releaseHost ? [releaseBusy(d1, releaseHost)] : [];
+  const r = await d1.batch([cancelMove!, cancelOutbox!, back, failMove!, failOutbox!, ...release]);
   const row = (i: number) => r[i]?.results[0] as Record<string, unknown> | undefined;
   if (row(0)) return { result: "canceled", ...readEnd(r.slice(0, 2), jobId, STATUS.canceled) };
   if (row(2)) return { result: "requeued", row: fromD1Row(row(2)!), webhook: null };
