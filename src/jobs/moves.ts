@@ -86,21 +86,23 @@ type ClaimRow = {
   comfy_key_enc: string | null; events_json: string | null; host_id: string; host_json: string;
 };
 
+/** A claimed row (the claim's RETURNING, or a re-read of it) → what its host needs. */
+function claimFromRow(row: ClaimRow, attemptId: string, host: HostTarget): Claim {
+  return {
+    jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms,
+    includePreviews: row.include_previews === 1, inputFilesJson: row.input_files_json, comfyKeyEnc: row.comfy_key_enc,
+    events: row.events_json ? (JSON.parse(row.events_json) as string[]) : [],
+    host,
+    watched: true,
+  };
+}
+
 function readClaim(results: D1Result[], attemptId: string): { claim: Claim | null; more: boolean } {
   const row = results[0]?.results[0] as ClaimRow | undefined;
   const more = ((results[1]?.results[0] as { more?: number } | undefined)?.more ?? 0) === 1;
   if (!row) return { claim: null, more };
   const host = JSON.parse(row.host_json) as Omit<HostTarget, "id">;
-  return {
-    more,
-    claim: {
-      jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms,
-      includePreviews: row.include_previews === 1, inputFilesJson: row.input_files_json, comfyKeyEnc: row.comfy_key_enc,
-      events: row.events_json ? (JSON.parse(row.events_json) as string[]) : [],
-      host: { id: row.host_id, ...host },
-      watched: true,
-    },
-  };
+  return { more, claim: claimFromRow(row, attemptId, { id: row.host_id, ...host }) };
 }
 
 /** One round trip: claim the next queued job for `hostId` (or for whichever host is best). */
@@ -305,15 +307,14 @@ export async function claimedOn(d1: D1Database, hostId: string, olderThanMs: num
 
 /** A claimed job, read again to adopt it: the same fields the claim returned. */
 export async function reclaim(d1: D1Database, jobId: string, attemptId: string, host: HostTarget): Promise<Claim | null> {
-  const r = await d1
+  const row = await d1
     .prepare(
       `SELECT id, attempts, graph_json, timeout_ms, include_previews, input_files_json, comfy_key_enc,
-              CASE WHEN callback_url IS NULL THEN NULL ELSE events_json END AS events_json, host_id, '{}' AS host_json
+              CASE WHEN callback_url IS NULL THEN NULL ELSE events_json END AS events_json, host_id
          FROM jobs WHERE id = ? AND attempt_id = ? AND status IN (${ACTIVE_SQL})`,
     )
     .bind(jobId, attemptId)
-    .all();
-  const c = readClaim([r, { results: [], success: true, meta: r.meta } as D1Result], attemptId).claim;
-  return c ? { ...c, host } : null;
+    .first<ClaimRow>();
+  return row ? claimFromRow(row, attemptId, host) : null;
 }
 

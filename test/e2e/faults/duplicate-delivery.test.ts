@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../../helpers/fake";
 import { call, slowGraph, submit, waitForTerminal } from "../../helpers/gateway";
 import { placeQueued } from "../../../src/scheduler/place";
-import { claim } from "../../../src/jobs/moves";
+import { claimedWithoutDispatch } from "../../helpers/claim";
 
 const fakes: Fake[] = [];
 afterAll(() => Promise.all(fakes.map((f) => f.close())));
@@ -64,13 +64,7 @@ describe("a cancel that overtakes its job's dispatch", () => {
     for (const h of (await call("GET", "/hosts")).json.items) await call("POST", `/hosts/${h.id}/drain`);
     const fake = await spawnFake();
     try {
-      const host = await addHost(fake, 2);
-      await call("POST", `/hosts/${host.id}/drain`);
-      const job = await submit({ workflow: slowGraph(5, 20) });
-      // Back online without waking any placer, then claim it by hand as a placer would, holding the dispatch back.
-      await env.DB.prepare("UPDATE hosts SET state = 'online' WHERE id = ?").bind(host.id).run();
-      const claimed = (await claim(env.DB, Date.now(), host.id)).claim!;
-      expect(claimed.jobId).toBe(job.id);
+      const { host, job, claim: claimed } = await claimedWithoutDispatch(fake, 5);
       const canceling = await call("POST", `/jobs/${job.id}/cancel`);
       expect(canceling.json.status).toBe("canceling");
       await new Promise((r) => setTimeout(r, 200));

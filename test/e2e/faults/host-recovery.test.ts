@@ -1,24 +1,14 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { claim } from "../../../src/jobs/moves";
-import { addHost, ownFleet, type Fake } from "../../helpers/fake";
+import { claimedWithoutDispatch } from "../../helpers/claim";
+import { addHost, ownFleet } from "../../helpers/fake";
 import { call, slowGraph, submit, waitFor, waitForTerminal } from "../../helpers/gateway";
 
 const fake = ownFleet({ beforeEach, afterAll });
 const hostStub = (hostId: string) => env.HOSTS.get(env.HOSTS.idFromName(hostId));
 const jobRow = (id: string) => env.DB.prepare("SELECT status, attempt_id, attempts, host_id FROM jobs WHERE id = ?").bind(id).first<{ status: string; attempt_id: string | null; attempts: number; host_id: string | null }>();
 
-/** A job placed on a drained host and claimed by hand, as a placer would, without the dispatch. */
-async function claimedWithoutDispatch(f: Fake) {
-  const host = await addHost(f, 2);
-  await call("POST", `/hosts/${host.id}/drain`);
-  const job = await submit({ workflow: slowGraph(3, 20) });
-  await env.DB.prepare("UPDATE hosts SET state = 'online' WHERE id = ?").bind(host.id).run();
-  const c = (await claim(env.DB, Date.now(), host.id)).claim!;
-  expect(c.jobId).toBe(job.id);
-  return { host, job, claim: c };
-}
 
 describe("a runtime kill between a prompt's end and D1 hearing of it (issue 12, item 1)", () => {
   it("records the outcome the host kept when it wakes, without running the prompt again", async () => {

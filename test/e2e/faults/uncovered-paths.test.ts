@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { claim } from "../../../src/jobs/moves";
+import { claimedWithoutDispatch } from "../../helpers/claim";
 import { sweep } from "../../../src/scheduler/sweep";
-import { addHost, ownFleet, type Fake } from "../../helpers/fake";
+import { addHost, ownFleet } from "../../helpers/fake";
 import { call, slowGraph, submit, tinyGraph, waitFor, waitForTerminal } from "../../helpers/gateway";
 
 // Paths no test reached before (issue 12, item 12): a failed output copy, a deadline that passes
@@ -59,12 +59,7 @@ describe("a deadline that passes before the prompt starts", () => {
 describe("the sweep's orphan step", () => {
   it("re-queues a job claimed for a host that cannot take it (its object does not hold the attempt) after 120 s", async () => {
     const f = await fake();
-    const host = await addHost(f, 2);
-    await call("POST", `/hosts/${host.id}/drain`);
-    const job = await submit({ workflow: slowGraph(2, 20) });
-    await env.DB.prepare("UPDATE hosts SET state = 'online' WHERE id = ?").bind(host.id).run();
-    const c = (await claim(env.DB, Date.now(), host.id)).claim!;
-    expect(c.jobId).toBe(job.id);
+    const { host, job } = await claimedWithoutDispatch(f, 2);
     // The host goes away before its next tick could adopt the claim: no object ever holds it.
     await call("POST", `/hosts/${host.id}/drain`);
     await f.kill();
