@@ -40,6 +40,8 @@ export const jobs = sqliteTable(
     comfyKeyEnc: text("comfy_key_enc"),
     /** Keep temp-type (preview) outputs too. */
     includePreviews: integer("include_previews", { mode: "boolean" }).notNull().default(false),
+    /** The model files the graph's loaders name (JSON `["folder/name"]`); a job is placed only on a host that lists them all. */
+    modelsJson: text("models_json"),
   },
   (t) => [
     index("jobs_queue_order").on(t.status, t.priority, t.createdAtMs),

@@ -12,6 +12,8 @@ import { base64url } from "../../lib/bytes";
 import { errorFields, log } from "../../lib/log";
 import { queuePositions } from "../../jobs/queue-position";
 import { dispatch } from "../../scheduler/place";
+import { modelWait, readFleet, type Waiting } from "../../scheduler/model-placement";
+import { neededFromKeys } from "../../workflows/models-needed";
 import { waitForTerminal, withLive } from "../long-poll";
 import type { AppEnv } from "../context";
 import { GetJobQuery, ListJobsQuery, SubmitJob } from "../../schemas/job";
@@ -38,9 +40,12 @@ async function visibleJob(c: Context<AppEnv>, rawId: string | undefined): Promis
   return row;
 }
 
-async function view(c: Context<AppEnv>, row: JobRow, knownPosition?: number) {
-  const position = row.status !== "queued" ? null : (knownPosition ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null);
-  return toJobView(row, { queuePosition: position, sign: signerFor(c) });
+/** One job as the API shows it; a queued one with its queue position and what it waits for, if anything. */
+async function view(c: Context<AppEnv>, row: JobRow, known: { position?: number; waiting?: Waiting | null } = {}) {
+  if (row.status !== "queued") return toJobView(row, { queuePosition: null, sign: signerFor(c) });
+  const position = known.position ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null;
+  const waiting = known.waiting !== undefined ? known.waiting : row.modelsJson ? modelWait(await readFleet(c.get("db")), neededFromKeys(row.modelsJson)).waiting : null;
+  return toJobView(row, { queuePosition: position, sign: signerFor(c), waiting });
 }
 
 const encodeCursor = (r: JobRow) => base64url(new TextEncoder().encode(JSON.stringify([r.createdAtMs, r.id])));
@@ -63,7 +68,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c, SubmitJob);
     assertCallbackUrl(body.callbackUrl, webhookSettings(c.get("config")).callbacks);
     const who = c.get("principal");
-    const { job, replayed, queuePosition, claim } = await submitJob(c.get("db"), who, body, {
+    const { job, replayed, queuePosition, claim, waiting } = await submitJob(c.get("db"), who, body, {
       idempotencyKey: key?.data,
       nowMs: Date.now(),
       limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
@@ -77,7 +82,7 @@ export const jobRoutes = new Hono<AppEnv>()
     // ComfyUI. Nothing claimed: the queue message wakes placement when a slot frees.
     else if (claim) c.executionCtx.waitUntil(dispatch(c.env, claim));
     else c.executionCtx.waitUntil(c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })));
-    return c.json(await view(c, job, queuePosition), replayed ? 200 : 202);
+    return c.json(await view(c, job, { ...(queuePosition !== undefined ? { position: queuePosition } : {}), ...(waiting !== undefined ? { waiting } : {}) }), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {
     const q = query(c, ListJobsQuery);
