@@ -258,7 +258,7 @@ export class HostCore {
     try {
       if (o.kind === "requeue") {
         const r = await requeueMove(this.#env.DB, a.jobId, a.attemptId, o.failure, this.#cfg.MAX_ATTEMPTS, now, { startedAtMs: a.startedAtMs, progress: a.progress }, o.refund, host && !o.refund ? host.id : undefined);
-        log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: o.failure.code, result: r.result });
+        log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, host: host?.name, code: o.failure.code, result: r.result });
         ({ webhook } = r);
         row = r.result === "requeued" ? null : r.row;
         // The queue message wakes placement on whichever host is free; a healthy host also pulls
