@@ -49,14 +49,14 @@ export async function refreshHostModels(d: Db, h: { id: string; name: string; ur
   }
 }
 
-/** Each host's models as cached in its D1 row; stale ones (older than MODELS_TTL_MS) are refreshed now, all hosts in parallel. */
-export async function fleetModels(d: Db, nowMs: number): Promise<{ host: string; state: string; models: HostModels; checkedAt: string | null }[]> {
+/** Each host's models as cached in its D1 row; stale ones (older than MODELS_TTL_MS), or all with `force`, are refreshed now, in parallel. */
+export async function fleetModels(d: Db, nowMs: number, force = false): Promise<{ host: string; state: string; models: HostModels; checkedAt: string | null }[]> {
   const rows = await d.select().from(hosts).all();
   return Promise.all(
     rows.map(async (h) => {
       let models = h.modelsJson ? (JSON.parse(h.modelsJson) as HostModels) : null;
       let at = h.modelsAtMs;
-      if (modelsStale(h, nowMs) && h.state !== "offline") {
+      if ((force || modelsStale(h, nowMs)) && h.state !== "offline") {
         const fresh = await refreshHostModels(d, { id: h.id, name: h.name, url: h.url, headers: JSON.parse(h.headersJson) as Record<string, string> }, nowMs);
         if (fresh) [models, at] = [fresh, nowMs];
       }

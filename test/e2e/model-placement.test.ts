@@ -99,10 +99,8 @@ describe("model-aware placement", () => {
     const lora = { workflow: { ...checkpointGraph("sd15.safetensors"), "10": { class_type: "VAELoader", inputs: { vae_name: "sd15_vae.safetensors" } } } };
     expect((await call("POST", "/jobs", lora)).json).toMatchObject({ error: "COMFYUI_MODEL_MISSING", details: { missing: [{ folder: "vae", name: "sd15_vae.safetensors" }] } });
     await fakes[0]!.configure({ models: { vae: ["sd15_vae.safetensors"] } });
-    // GET /capabilities reads lists older than their TTL; a host re-registered is read at once. Here the
-    // admin asks the gateway to re-check the host, as after installing a model.
-    await env.DB.prepare("UPDATE hosts SET models_at_ms = 0 WHERE id = ?").bind(sd15Box.id).run();
-    await call("GET", "/capabilities");
+    // The admin asks for the lists now, as after installing a model (otherwise within 5 minutes).
+    await call("GET", "/capabilities?refresh=true");
     await modelsRead(sd15Box.id, "sd15_vae.safetensors");
     const r = await call("POST", "/jobs", lora);
     expect(r.status, r.text).toBe(202);

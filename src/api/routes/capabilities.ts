@@ -8,13 +8,19 @@ import { JobOutputSchema } from "../../schemas/job";
 import type { Graph } from "../../comfy/graph";
 import type { WorkflowInputs } from "../../schemas/workflow";
 import { fleetChoices, withModelChoices } from "../../workflows/models-needed";
+import { query } from "../validate";
+import { z } from "zod";
+
+const CapabilitiesQuery = z.object({ refresh: z.enum(["true", "false"]).default("false").transform((v) => v === "true") });
 
 /** What this deployment can do: its workflows and their inputs, its limits, output kinds and the models on its hosts. */
 export const capabilityRoutes = new Hono<AppEnv>().get("/capabilities", async (c) => {
   const cfg = c.get("config");
   const d = c.get("db");
   const wfs = await d.select().from(workflows).orderBy(asc(workflows.id)).all();
-  const fleet = await fleetModels(d, Date.now());
+  // An admin who just installed a model asks for the lists now (?refresh=true) instead of within MODELS_TTL_MS.
+  const { refresh } = query(c, CapabilitiesQuery);
+  const fleet = await fleetModels(d, Date.now(), refresh && hasRole(c.get("principal"), "admin"));
   // Everyone sees which models exist somewhere in the fleet; which host has what is for admins (like /hosts).
   const models: Record<string, string[]> = {};
   for (const h of fleet) for (const [folder, names] of Object.entries(h.models)) models[folder] = [...new Set([...(models[folder] ?? []), ...names])].sort();
