@@ -5,6 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import createClient from "openapi-fetch";
+import type { paths } from "../examples/typescript/api.d.ts";
 import { DEV_STATE_FILE, findGateway, keyFromDevVars, oneLine, unreachableMessage, type DevState } from "./lib/gateway.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,40 +40,44 @@ const workflow = {
   "1": { class_type: "EmptyImage", inputs: { width: 512, height: 512, batch_size: 1, color: 3368601 } },
   "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "comfy-edge" } },
 };
-type Job = { id: string; status: string; host: string | null; error: unknown; outputs: { name: string; bytes: number }[]; metrics: unknown };
+const TERMINAL = ["succeeded", "failed", "canceled", "expired"];
 
 async function main() {
   const found = findGateway(process.env, devState(), alive);
   const gateway = found.url;
   const key = process.env.API_KEY || keyFromDevVars(read(".dev.vars") ?? "", "any");
-  const headers: Record<string, string> = { "content-type": "application/json", ...(key ? { "x-api-key": key } : {}) };
+  // The client typed from the gateway's own OpenAPI document (`npm run openapi`).
+  const api = createClient<paths>({ baseUrl: gateway, headers: key ? { "x-api-key": key } : {} });
 
-  let submitted: Response;
+  let submitted;
   try {
-    submitted = await fetch(`${gateway}/jobs`, { method: "POST", headers, body: JSON.stringify({ workflow }) });
+    submitted = await api.POST("/jobs", { body: { workflow } });
   } catch {
     throw new Error(unreachableMessage(found));
   }
-  const created = (await submitted.json()) as { id: string; status: string; message?: string };
-  if (submitted.status === 401) throw new Error(`${gateway} wants a key: set API_KEY (or put API_KEYS in .dev.vars). It said: ${created.message}`);
-  if (submitted.status !== 202) throw new Error(`POST ${gateway}/jobs answered ${submitted.status}: ${JSON.stringify(created)}`);
+  if (submitted.response.status === 401) throw new Error(`${gateway} wants a key: set API_KEY (or put API_KEYS in .dev.vars). It said: ${submitted.error?.message}`);
+  if (!submitted.data) throw new Error(`POST ${gateway}/jobs answered ${submitted.response.status}: ${JSON.stringify(submitted.error)}`);
+  const created = submitted.data;
   console.log(`submitted job ${created.id} to ${gateway} (${created.status})`);
 
-  let job: Job;
+  let job = created;
   const until = Date.now() + 60_000;
   let last = "";
   for (;;) {
-    job = (await (await fetch(`${gateway}/jobs/${created.id}`, { headers })).json()) as Job;
+    // Long-poll: the gateway answers as soon as the job ends, or after 10 s with its current state.
+    const got = await api.GET("/jobs/{id}", { params: { path: { id: created.id }, query: { wait: 10 } } });
+    if (!got.data) throw new Error(`GET /jobs/${created.id} answered ${got.response.status}: ${JSON.stringify(got.error)}`);
+    job = got.data;
     if (job.status !== last) console.log(`  ${job.status}${job.host ? ` on ${job.host}` : ""}`);
     last = job.status;
-    if (["succeeded", "failed", "canceled", "expired"].includes(job.status)) break;
+    if (TERMINAL.includes(job.status)) break;
     if (Date.now() > until) throw new Error("the job did not finish within 60 s; is a host registered and online? (GET /hosts)");
-    await new Promise((r) => setTimeout(r, 250));
   }
   if (job.status !== "succeeded") throw new Error(`job ended ${job.status}: ${JSON.stringify(job.error)}`);
 
   const output = job.outputs[0]!;
-  const file = await fetch(`${gateway}/jobs/${job.id}/outputs/${encodeURIComponent(output.name)}`, { headers });
+  // Outputs are downloaded through their signed link (a redirect), which needs no key.
+  const file = await fetch(`${gateway}/jobs/${job.id}/outputs/${encodeURIComponent(output.name)}`, { headers: key ? { "x-api-key": key } : {} });
   const bytes = new Uint8Array(await file.arrayBuffer());
   const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   if (file.status !== 200 || !isPng || bytes.length !== output.bytes) throw new Error(`download failed: HTTP ${file.status}, ${bytes.length} bytes, png=${isPng}`);

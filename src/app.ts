@@ -9,6 +9,7 @@ import { requestId } from "./api/middleware/request-id";
 import { capabilityRoutes } from "./api/routes/capabilities";
 import { fileRoutes } from "./api/routes/files";
 import { openApiRoutes } from "./api/routes/openapi";
+import { docsRoutes } from "./api/routes/docs";
 import { healthRoutes } from "./api/routes/health";
 import { hostRoutes } from "./api/routes/hosts";
 import { jobRoutes } from "./api/routes/jobs";
@@ -27,7 +28,7 @@ const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "A
 
 /**
  * The API, one router served both bare and under /v1. Order is the access policy: signed files need
- * nothing; everything after them is identified and rate limited; the OpenAPI document and /health
+ * nothing; everything after them is identified and rate limited; the OpenAPI document, its page (/docs) and /health
  * then answer with or without a credential, /metrics to an admin or its own token; everything
  * after `requireRole("user")` needs a credential.
  */
@@ -37,6 +38,7 @@ function api() {
     .use("*", authenticate())
     .use("*", rateLimit())
     .route("/", openApiRoutes)
+    .route("/", docsRoutes)
     .route("/", healthRoutes)
     // Before requireRole("user"): a METRICS_TOKEN is not a user credential.
     .route("/", metricsRoutes)
