@@ -1,3 +1,4 @@
+import { ApiError } from "../../../errors";
 import { SubmitJob } from "../../../schemas/job";
 import { issuesOf, type Issue } from "../../validate";
 
@@ -76,3 +77,17 @@ export function toSubmitJob(raw: unknown, outputType: OutputType): RunRequest {
   return { ok: true, body: parsed.data };
 }
 
+
+/**
+ * A validation error our submit code raised after the body parsed (an input file that is not an
+ * image, a size over a limit), with the field named as the RunPod client sent it. Others pass as they are.
+ */
+export function inRunPodTerms(e: unknown): unknown {
+  if (!(e instanceof ApiError) || e.code !== "VALIDATION_FAILED") return e;
+  const m = /^Invalid request body: ([\w.]+): /.exec(e.message);
+  const details = e.more.details as { issues?: Issue[] } | undefined;
+  if (!m && !details?.issues) return e;
+  const message = m ? e.message.replace(m[1]!, runPodPath(m[1]!)) : e.message;
+  const issues = details?.issues?.map((i) => ({ ...i, path: runPodPath(i.path) }));
+  return new ApiError(e.code, message, { ...e.more, cause: e, ...(issues ? { details: { ...details, issues } } : {}) });
+}

@@ -9,7 +9,7 @@ import { jsonBody, query } from "../../validate";
 import { readRunPodHealth } from "./health";
 import { runPodStatus, toRunPodJob, type RunPodJob } from "./map";
 import { purgeQueue } from "./purge";
-import { toSubmitJob } from "./request";
+import { inRunPodTerms, toSubmitJob } from "./request";
 import { WaitQuery } from "./schemas";
 
 /**
@@ -38,7 +38,11 @@ async function run(c: Context<AppEnv>): Promise<JobRow> {
   const endpointId = endpointOf(c);
   const req = toSubmitJob(await jsonBody(c, z.unknown()), c.get("config").RUNPOD_OUTPUT_TYPE);
   if (!req.ok) throw new ApiError("VALIDATION_FAILED", req.message, { details: { issues: req.issues } });
-  return (await acceptJob(c, req.body, { facade: { kind: "runpod", endpointId } })).job;
+  try {
+    return (await acceptJob(c, req.body, { facade: { kind: "runpod", endpointId } })).job;
+  } catch (e) {
+    throw inRunPodTerms(e);
+  }
 }
 
 const until = (c: Context<AppEnv>, defaultMs: number) => Date.now() + query(c, WaitQuery(defaultMs)).wait;
