@@ -2,7 +2,7 @@ import runpodSdk from "runpod-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, tinyGraph } from "../helpers/gateway";
 import { GATEWAY_ORIGIN, routeGatewayFetch } from "../helpers/gateway-fetch";
-import { OTHER_USER_KEY, USER_KEY } from "./closed-config";
+import { DOTTED_USER_KEY, OTHER_USER_KEY, USER_KEY } from "./closed-config";
 import { bearer, createKey, expectAuthFailed, mintJwt } from "./helpers";
 
 /**
@@ -23,6 +23,14 @@ describe("RunPod facade auth", () => {
     }
     expectAuthFailed(await call("POST", `/runpod/v2/${endpoint}/run`, body()), "Authentication required. Provide X-API-Key header or Authorization: Bearer token.");
     expectAuthFailed(await call("POST", `/runpod/v2/${endpoint}/run`, body(), bearer("rpa_not_a_key")), "Invalid API key");
+  });
+
+  it("takes a key with two dots as a key when it is no JWT, and still judges a real JWT as a JWT", async () => {
+    const r = await call("POST", `/runpod/v2/${ep()}/run`, body(), bearer(DOTTED_USER_KEY));
+    expect(r.status, r.text).toBe(200);
+    expectAuthFailed(await call("GET", `/runpod/v2/${ep()}/health`, undefined, bearer("not.a.key")), "Invalid JWT token");
+    const forged = await mintJwt({}, { secret: "another-secret-0123456789abcdef-0123456789" });
+    expectAuthFailed(await call("GET", `/runpod/v2/${ep()}/health`, undefined, bearer(forged)), /JWT/);
   });
 
   it("shows, cancels and counts only the caller's own jobs", async () => {
