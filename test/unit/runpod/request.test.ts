@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MESSAGES, toSubmitJob } from "../../../src/api/facades/runpod/request";
+import { inRunPodTerms, MESSAGES, toSubmitJob } from "../../../src/api/facades/runpod/request";
+import { ApiError } from "../../../src/errors";
 
 const workflow = { "1": { class_type: "EmptyImage", inputs: {} }, "2": { class_type: "SaveImage", inputs: { images: ["1", 0] } } };
 
@@ -44,5 +45,24 @@ describe("toSubmitJob (RunPod body → POST /jobs body)", () => {
   it("returns links (no inline bytes) when the deployment says s3_url or the request has RunPod's s3Config", () => {
     expect(toSubmitJob({ input: { workflow } }, "s3_url")).toMatchObject({ ok: true, body: { outputs: { inline: false } } });
     expect(toSubmitJob({ input: { workflow }, s3Config: { bucketName: "theirs" } }, "base64")).toMatchObject({ ok: true, body: { outputs: { inline: false } } });
+  });
+});
+
+describe("inRunPodTerms", () => {
+  it("renames our field in a validation error raised after parsing, message and issues alike", () => {
+    const ours = new ApiError("VALIDATION_FAILED", "Invalid request body: images.0.image: is not an image, video or audio file", {
+      details: { issues: [{ path: "images.0.image", message: "is not an image, video or audio file", code: "invalid_input" }] },
+    });
+    const theirs = inRunPodTerms(ours) as ApiError;
+    expect(theirs.message).toBe("Invalid request body: input.images.0.image: is not an image, video or audio file");
+    expect(theirs.more.details).toEqual({ issues: [{ path: "input.images.0.image", message: "is not an image, video or audio file", code: "invalid_input" }] });
+    expect(theirs.status).toBe(400);
+  });
+
+  it("passes other errors as they are", () => {
+    const full = new ApiError("QUEUE_FULL", "Too many pending jobs");
+    const crash = new Error("boom");
+    expect(inRunPodTerms(full)).toBe(full);
+    expect(inRunPodTerms(crash)).toBe(crash);
   });
 });
