@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../helpers/fake";
+import { hmacHex } from "../helpers/hash";
 import { call, tinyGraph, waitForTerminal } from "../helpers/gateway";
 import { received, spawnReceiver, type Receiver } from "../helpers/receiver";
 import { WEBHOOK_SECRET } from "../helpers/webhook-config";
@@ -20,11 +21,6 @@ afterAll(async () => {
 const seed = () => Math.floor(Math.random() * 0xffffff);
 const stored = async (jobId: string, name: string) => new Uint8Array(await (await env.OUTPUTS.get(`outputs/${jobId}/${name}`))!.arrayBuffer());
 const decoded = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
-
-async function hmacHex(secret: string, body: string) {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return [...new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 describe("a job that asks for its outputs inline", () => {
   it("carries the output's R2 bytes as base64 in the long-poll answer and in GET /jobs/:id", async () => {
