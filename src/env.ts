@@ -23,6 +23,7 @@ export type Env = Cloudflare.Env & {
   COMFY_ORG_API_KEY?: string;
   CORS_ORIGINS?: string;
   METRICS_TOKEN?: string;
+  ALERT_WEBHOOK_URL?: string;
 };
 
 /** An empty variable (`NAME=` in .dev.vars, `NAME = ""` in wrangler.toml) means unset, not 0. */
@@ -105,6 +106,8 @@ const ConfigSchema = z.object({
   CORS_ORIGINS: list,
   /** A bearer token for GET /metrics besides an admin credential (≥ 16 characters; shorter is ignored). */
   METRICS_TOKEN: z.string().trim().min(16).optional().catch(undefined),
+  /** Where fleet alerts (work queued that no host can take) are POSTed on each change, signed like job webhooks; unset = log only. */
+  ALERT_WEBHOOK_URL: z.string().trim().url().max(2048).optional().catch(undefined),
   /** The gateway's public origin for links in webhook bodies; unset = the origin of the request that created the job. */
   PUBLIC_URL: z
     .string()

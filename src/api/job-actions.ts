@@ -13,6 +13,8 @@ import { errorFields, log } from "../lib/log";
 import { Uuid } from "../schemas/common";
 import type { JobView, SubmitJob } from "../schemas/job";
 import { dispatch } from "../scheduler/place";
+import { modelWait, readFleet, type Waiting } from "../scheduler/model-placement";
+import { neededFromKeys } from "../workflows/models-needed";
 import { inputPolicy } from "../storage/input-policy";
 import { signingSecret } from "../storage/signed-url";
 import { assertCallbackUrl } from "../webhooks/callback";
@@ -37,11 +39,18 @@ export async function visibleJob(c: Context<AppEnv>, rawId: string | undefined):
   return row;
 }
 
-/** The job as the API shows it, with its outputs inline when it asked for them. */
-export async function jobView(c: Context<AppEnv>, row: JobRow, knownPosition?: number): Promise<JobView> {
-  const position = row.status !== "queued" ? null : (knownPosition ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null);
-  const view = await toJobView(row, { queuePosition: position, sign: signerFor(c) });
-  return withInlineOutputs(view, row, c.env.OUTPUTS, c.get("config").INLINE_OUTPUT_MAX_BYTES);
+/**
+ * The job as the API shows it: a queued one with its queue position and what it waits for, if
+ * anything; a succeeded one with its outputs inline when it asked for them.
+ */
+export async function jobView(c: Context<AppEnv>, row: JobRow, known: { position?: number; waiting?: Waiting | null } = {}): Promise<JobView> {
+  if (row.status !== "queued") {
+    const view = await toJobView(row, { queuePosition: null, sign: signerFor(c) });
+    return withInlineOutputs(view, row, c.env.OUTPUTS, c.get("config").INLINE_OUTPUT_MAX_BYTES);
+  }
+  const position = known.position ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null;
+  const waiting = known.waiting !== undefined ? known.waiting : row.modelsJson ? modelWait(await readFleet(c.get("db")), neededFromKeys(row.modelsJson)).waiting : null;
+  return toJobView(row, { queuePosition: position, sign: signerFor(c), waiting });
 }
 
 /**
@@ -52,11 +61,11 @@ export async function acceptJob(
   c: Context<AppEnv>,
   body: SubmitJob,
   opts: { idempotencyKey?: string | undefined; facade?: { kind: "runpod"; endpointId: string } } = {},
-): Promise<{ job: JobRow; replayed: boolean; queuePosition?: number }> {
+): Promise<{ job: JobRow; replayed: boolean; known: { position?: number; waiting?: Waiting | null } }> {
   const cfg = c.get("config");
   assertCallbackUrl(body.callbackUrl, webhookSettings(cfg).callbacks);
   const who = c.get("principal");
-  const { job, replayed, queuePosition, claim } = await submitJob(c.get("db"), who, body, {
+  const { job, replayed, queuePosition, claim, waiting } = await submitJob(c.get("db"), who, body, {
     idempotencyKey: opts.idempotencyKey,
     nowMs: Date.now(),
     limits: { maxImageSize: cfg.MAX_IMAGE_SIZE, maxBatchSize: cfg.MAX_BATCH_SIZE },
@@ -68,10 +77,12 @@ export async function acceptJob(
   });
   // The submit's own round trip claimed a job for a free host: hand it over without waiting for
   // ComfyUI. Nothing claimed: the queue message wakes placement when a slot frees.
-  if (replayed) return { job, replayed, ...(queuePosition !== undefined ? { queuePosition } : {}) };
+  // What the submit learnt already, so the answer's view need not ask again.
+  const known = { ...(queuePosition !== undefined ? { position: queuePosition } : {}), ...(waiting !== undefined ? { waiting } : {}) };
+  if (replayed) return { job, replayed, known };
   if (claim) c.executionCtx.waitUntil(dispatch(c.env, claim));
   else c.executionCtx.waitUntil(c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })));
-  return { job, replayed, ...(queuePosition !== undefined ? { queuePosition } : {}) };
+  return { job, replayed, known };
 }
 
 /**

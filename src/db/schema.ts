@@ -40,6 +40,8 @@ export const jobs = sqliteTable(
     comfyKeyEnc: text("comfy_key_enc"),
     /** Keep temp-type (preview) outputs too. */
     includePreviews: integer("include_previews", { mode: "boolean" }).notNull().default(false),
+    /** The model files the graph's loaders name (JSON `["folder/name"]`); a job is placed only on a host that lists them all. */
+    modelsJson: text("models_json"),
     /** The job asked for its outputs inline (base64) in its view and terminal webhook; the bytes stay in R2 only. */
     inlineOutputs: integer("inline_outputs", { mode: "boolean" }).notNull().default(false),
     /** The client API the job came through (`runpod`), which shapes its webhook body; null for our own API. */

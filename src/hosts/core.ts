@@ -17,6 +17,7 @@ import { HostSocket } from "./socket";
 import { JobWaiters } from "./waiters";
 import { AttemptRunner } from "./attempts";
 import { lostDispatches, purgeDisowned } from "./recovery";
+import { MODELS_TTL_MS, refreshHostModels } from "./models";
 
 const FAILURES_BEFORE_OFFLINE = 3;
 /** How long a host remembers attempts it finished, against late duplicate dispatches. */
@@ -43,6 +44,8 @@ export class HostCore {
   #healthFailures = 0;
   #lastMarkedMs = 0;
   #lastAdoptCheckMs = 0;
+  /** When this object last read the host's model lists; 0 = not since it started, so the first healthy tick reads them. */
+  #modelsReadAtMs = 0;
   #recovered = false;
   readonly #attempts: AttemptRunner;
   readonly #clocks = new Map<string, { lastProgressWebhookAtMs: number; lastRunStateWriteAtMs: number }>();
@@ -212,6 +215,16 @@ export class HostCore {
       await purgeDisowned(this.#client(host), this.#store, host.name);
       this.#recovered = true;
     }
+    // Placement matches jobs to the lists on the host's row: read them when the host (re)appears and
+    // every MODELS_TTL_MS, off the tick's path; a job that waited for a model this host now lists is pulled.
+    if (recovered || now - this.#modelsReadAtMs >= MODELS_TTL_MS) {
+      this.#modelsReadAtMs = now;
+      this.#background(
+        refreshHostModels(this.#db, host, now)
+          .then((m) => (m ? this.#pull(host) : undefined))
+          .catch((e: unknown) => log.warn("host.pull_failed", { host: host.name, ...errorFields(e) })),
+      );
+    }
     this.#healthFailures = 0;
     return true;
   }
@@ -245,7 +258,7 @@ export class HostCore {
     try {
       if (o.kind === "requeue") {
         const r = await requeueMove(this.#env.DB, a.jobId, a.attemptId, o.failure, this.#cfg.MAX_ATTEMPTS, now, { startedAtMs: a.startedAtMs, progress: a.progress }, o.refund, host && !o.refund ? host.id : undefined);
-        log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, code: o.failure.code, result: r.result });
+        log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, host: host?.name, code: o.failure.code, result: r.result });
         ({ webhook } = r);
         row = r.result === "requeued" ? null : r.row;
         // The queue message wakes placement on whichever host is free; a healthy host also pulls

@@ -27,34 +27,40 @@ export type HostModels = Partial<Record<ModelFolder, string[]>>;
 export const modelsStale = (h: Pick<HostRow, "modelsAtMs">, nowMs: number) => h.modelsAtMs === null || nowMs - h.modelsAtMs >= MODELS_TTL_MS;
 
 /**
- * Each host's models, cached in its D1 row for MODELS_TTL_MS; stale ones are refreshed now, all
- * hosts and folders in parallel, with a 3 s timeout. An unreachable host keeps its last list (or none).
+ * Reads a host's model lists (the folder list, then all its folders at once: a slow host costs two
+ * timeouts, not one per folder) and caches them on its row, where placement (jobs/moves.ts) and
+ * GET /capabilities read them. Null when the host could not say; its last lists are kept.
  */
+export async function refreshHostModels(d: Db, h: { id: string; name: string; url: string; headers: Record<string, string> }, nowMs: number): Promise<HostModels | null> {
+  try {
+    const client = new ComfyClient({ url: h.url, headers: h.headers }, 3_000);
+    const folders = foldersToRead(await client.modelFolders(3_000));
+    const lists = await Promise.all(folders.map((folder) => client.models(folder, 3_000)));
+    const models: HostModels = {};
+    folders.forEach((folder, i) => {
+      const list = lists[i];
+      if (list) models[folder] = list.slice(0, 2000);
+    });
+    await d.update(hosts).set({ modelsJson: JSON.stringify(models), modelsAtMs: nowMs }).where(eq(hosts.id, h.id)).run();
+    return models;
+  } catch (e) {
+    log.warn("host.models_failed", { host: h.name, ...errorFields(e) });
+    return null;
+  }
+}
+
+/** Each host's models as cached in its D1 row; stale ones (older than MODELS_TTL_MS) are refreshed now, all hosts in parallel. */
 export async function fleetModels(d: Db, nowMs: number): Promise<{ host: string; state: string; models: HostModels; checkedAt: string | null }[]> {
   const rows = await d.select().from(hosts).all();
   return Promise.all(
     rows.map(async (h) => {
-      let json = h.modelsJson;
+      let models = h.modelsJson ? (JSON.parse(h.modelsJson) as HostModels) : null;
       let at = h.modelsAtMs;
       if (modelsStale(h, nowMs) && h.state !== "offline") {
-        try {
-          const client = new ComfyClient({ url: h.url, headers: JSON.parse(h.headersJson) as Record<string, string> }, 3_000);
-          // The folder list, then all its folders at once: a slow host costs two timeouts (6 s), not one per folder.
-          const folders = foldersToRead(await client.modelFolders(3_000));
-          const lists = await Promise.all(folders.map((folder) => client.models(folder, 3_000)));
-          const models: HostModels = {};
-          folders.forEach((folder, i) => {
-            const list = lists[i];
-            if (list) models[folder] = list.slice(0, 2000);
-          });
-          json = JSON.stringify(models);
-          at = nowMs;
-          await d.update(hosts).set({ modelsJson: json, modelsAtMs: at }).where(eq(hosts.id, h.id)).run();
-        } catch (e) {
-          log.warn("host.models_failed", { host: h.name, ...errorFields(e) });
-        }
+        const fresh = await refreshHostModels(d, { id: h.id, name: h.name, url: h.url, headers: JSON.parse(h.headersJson) as Record<string, string> }, nowMs);
+        if (fresh) [models, at] = [fresh, nowMs];
       }
-      return { host: h.name, state: h.state, models: json ? (JSON.parse(json) as HostModels) : {}, checkedAt: at === null ? null : new Date(at).toISOString() };
+      return { host: h.name, state: h.state, models: models ?? {}, checkedAt: at === null ? null : new Date(at).toISOString() };
     }),
   );
 }

@@ -56,8 +56,10 @@ export class HostSocket {
     try {
       const ws = await client.openSocket(clientId);
       ws.addEventListener("message", (ev) => this.#onFrame(ev.data as string | ArrayBuffer));
-      const drop = () => {
+      const drop = (ev: Event) => {
         if (this.#ws !== ws) return;
+        const closed = ev as Partial<CloseEvent>;
+        log.info("host.socket_dropped", { host: hostName, clientId, code: closed.code ?? null, reason: closed.reason || ev.type });
         this.#ws = undefined;
         // New prompts must not go out under a client id no socket listens on.
         this.#clientId = undefined;
@@ -66,6 +68,7 @@ export class HostSocket {
       ws.addEventListener("error", drop);
       this.#ws = ws;
       this.#clientId = clientId;
+      log.info("host.socket_connected", { host: hostName, clientId, afterFailures: this.#failures });
       this.#failures = 0;
       this.#nextAttemptAtMs = 0;
     } catch (e) {

@@ -50,28 +50,44 @@ export type Claim = {
   watched: boolean;
 };
 
-/** Online hosts with a free slot, the most free first, ties broken at random so work spreads. */
-const pickAnyHost = `SELECT id, name FROM (
-    SELECT h.id, h.name, h.slots - (SELECT count(*) FROM jobs j WHERE j.host_id = h.id AND j.status IN (${ACTIVE_SQL})) AS free
-      FROM hosts h WHERE h.state = 'online')
-  WHERE free > 0 ORDER BY free DESC, random() LIMIT 1`;
-const pickThisHost = `SELECT id, name FROM hosts h WHERE h.id = ?3 AND h.state = 'online'
-    AND (SELECT count(*) FROM jobs j WHERE j.host_id = h.id AND j.status IN (${ACTIVE_SQL})) < h.slots`;
+/** Online hosts with a free slot (optionally just one), with how many they have free. */
+const freeHosts = (one: boolean) => `SELECT h.id, h.name, h.models_json,
+      h.slots - (SELECT count(*) FROM jobs a WHERE a.host_id = h.id AND a.status IN (${ACTIVE_SQL})) AS free
+    FROM hosts h WHERE h.state = 'online'${one ? " AND h.id = ?3" : ""}`;
 
 /**
- * Claims the oldest highest-priority queued job for a host (a given one, or the best online one),
- * in one statement that also checks the host is online with a free slot: D1 runs statements one at
- * a time, so two placers can never take the same job nor overfill a host. The SELECT after it (same
- * batch) says whether more work is waiting, so a host knows whether to pull again.
+ * Whether host `f` may run queued job `q`: the job names no model, the host's lists are unknown
+ * (never read: it may have them, and ComfyUI will say if not), or every `folder/name` the job needs
+ * is in the host's lists (`unet` and `clip` are the old names of two folders).
+ */
+const HOST_HAS_MODELS = `(q.models_json IS NULL OR f.models_json IS NULL OR NOT EXISTS (
+      SELECT 1 FROM json_each(q.models_json) need WHERE NOT EXISTS (
+        SELECT 1 FROM json_each(f.models_json) folder, json_each(folder.value) file
+         WHERE (CASE folder.key WHEN 'unet' THEN 'diffusion_models' WHEN 'clip' THEN 'text_encoders' ELSE folder.key END) || '/' || file.value = need.value)))`;
+
+/**
+ * The oldest highest-priority queued job that some free host can run, with that host: the most free
+ * first, ties broken at random so work spreads. A job whose models only busy hosts have waits
+ * without holding back the jobs behind it.
+ */
+const pickJobAndHost = (one: boolean) => `WITH f AS MATERIALIZED (${freeHosts(one)})
+  SELECT q.id AS job_id, f.id AS host_id, f.name AS host_name FROM jobs q JOIN f ON f.free > 0 AND ${HOST_HAS_MODELS}
+   WHERE q.status = ${lit(STATUS.queued)}
+   ORDER BY q.priority DESC, q.created_at_ms ASC, q.id ASC, f.free DESC, random() LIMIT 1`;
+
+/**
+ * Claims the oldest highest-priority queued job that a host (a given one, or the best online one)
+ * can run, in one statement that also checks the host is online with a free slot: D1 runs
+ * statements one at a time, so two placers can never take the same job nor overfill a host. The
+ * SELECT after it (same batch) says whether more work is waiting, so a host knows whether to pull again.
  */
 function claimStatements(d1: D1Database, attemptId: string, nowMs: number, hostId?: string): D1PreparedStatement[] {
   const claim = d1
     .prepare(
-      `UPDATE jobs SET status = ${lit(STATUS.running)}, attempt_id = ?1, attempts = jobs.attempts + 1, host_id = h.id, host_name = h.name,
+      `UPDATE jobs SET status = ${lit(STATUS.running)}, attempt_id = ?1, attempts = jobs.attempts + 1, host_id = p.host_id, host_name = p.host_name,
               progress_json = NULL, updated_at_ms = ?2
-         FROM (${hostId ? pickThisHost : pickAnyHost}) AS h
-        WHERE jobs.id = (SELECT id FROM jobs WHERE status = ${lit(STATUS.queued)} ORDER BY priority DESC, created_at_ms ASC, id ASC LIMIT 1)
-          AND jobs.status = ${lit(STATUS.queued)}
+         FROM (${pickJobAndHost(hostId !== undefined)}) AS p
+        WHERE jobs.id = p.job_id AND jobs.status = ${lit(STATUS.queued)}
         RETURNING jobs.id, jobs.attempts, jobs.graph_json, jobs.timeout_ms, jobs.include_previews, jobs.input_files_json, jobs.comfy_key_enc,
                   CASE WHEN jobs.callback_url IS NULL THEN NULL ELSE jobs.events_json END AS events_json, jobs.host_id,
                   (SELECT json_object('name', name, 'url', url, 'headers', json(headers_json), 'slots', slots) FROM hosts WHERE hosts.id = jobs.host_id) AS host_json`,

@@ -17,6 +17,8 @@ import { checkLimits } from "./limits";
 import { assertStoredSizes, STORED_LIMITS } from "./stored-sizes";
 import { STATUS } from "./states";
 import { submitMove, type Claim } from "./moves";
+import { modelsNeeded, needKey } from "../workflows/models-needed";
+import { checkModelPlacement, readFleet, type Waiting } from "../scheduler/model-placement";
 import { jobsAheadStatement } from "./queue-position";
 import { insertIdempotencyForJob, insertJobUnderLimits, NO_PENDING_LIMITS, queueFullError, type PendingLimits } from "./pending";
 
@@ -80,18 +82,23 @@ export async function submitJob(
     /** The client API the job came through, kept for its webhook body and (RunPod) its endpoint id. */
     facade?: { kind: "runpod"; endpointId: string };
   },
-): Promise<{ job: JobRow; replayed: boolean; queuePosition?: number; claim: Claim | null }> {
+): Promise<{ job: JobRow; replayed: boolean; queuePosition?: number; claim: Claim | null; waiting?: Waiting | null }> {
   const requestHash = await sha256Hex(canonicalJson(body));
   if (opts.idempotencyKey) {
     const prior = await replay(d, who.id, opts.idempotencyKey, requestHash);
     if (prior) return { job: prior, replayed: true, claim: null };
   }
   const imageNames = body.images?.map((i) => i.name) ?? [];
+  // The fleet's model lists are read beside the workflow (a raw graph that loads no model needs neither).
+  const fleetRead = body.workflow && modelsNeeded(body.workflow as Graph).length === 0 ? null : readFleet(d);
+  fleetRead?.catch(() => {});
   const { graph, workflowId, version } = await resolveGraph(d, body, { limits: opts.limits, imageNames });
   const over = checkLimits(graph, opts.limits);
   if (over.length) {
     throw new ApiError("VALIDATION_FAILED", `Invalid request body: ${over[0]!.message}`, { details: { issues: over.map((i) => ({ ...i, code: "too_big" })) } });
   }
+  const needs = modelsNeeded(graph);
+  const waiting = needs.length ? checkModelPlacement((await fleetRead) ?? [], needs) : null;
   const graphJson = JSON.stringify(graph);
   const inputsJson = body.inputs ? JSON.stringify(body.inputs) : null;
   assertStoredSizes([["workflow", graphJson, STORED_LIMITS.graph], ["inputs", inputsJson, STORED_LIMITS.inputs]]);
@@ -112,6 +119,7 @@ export async function submitJob(
     inputFilesJson: inputFiles.length ? JSON.stringify(inputFiles) : null,
     comfyKeyEnc: body.comfyOrgApiKey ? await opts.seal!(id, body.comfyOrgApiKey) : null,
     includePreviews: body.includePreviews ?? false,
+    modelsJson: needs.length ? JSON.stringify(needs.map(needKey)) : null,
     inlineOutputs: body.outputs?.inline ?? false,
     facade: opts.facade?.kind ?? null,
     endpointId: opts.facade?.endpointId ?? null,
@@ -147,5 +155,5 @@ export async function submitJob(
   // The claim may have taken this job: it is then running on that host (the caller dispatches it).
   const job = claim?.jobId === row.id ? { ...row, status: STATUS.running, attempts: claim.attempts, attemptId: claim.attemptId, hostId: claim.host.id, hostName: claim.host.name } : row;
   // A job placed by its own submission has nobody watching for its placement yet.
-  return { job, replayed: false, queuePosition, claim: claim && claim.jobId === row.id ? { ...claim, watched: false } : claim };
+  return { job, replayed: false, queuePosition, waiting: job.status === STATUS.queued ? waiting : null, claim: claim && claim.jobId === row.id ? { ...claim, watched: false } : claim };
 }

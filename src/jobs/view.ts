@@ -26,7 +26,7 @@ export const storedOutputs = (row: JobRow) => parse<StoredOutput[]>(row.outputsJ
 /** One shape everywhere (GET, list, webhook bodies). Signing is passed in so this stays pure. */
 export async function toJobView(
   row: JobRow,
-  opts: { queuePosition: number | null; sign: (key: string) => Promise<SignedLink> },
+  opts: { queuePosition: number | null; sign: (key: string) => Promise<SignedLink>; waiting?: JobView["waiting"] },
 ): Promise<JobView> {
   const outputs = await Promise.all(
     storedOutputs(row).map(async ({ key, ...o }) => {
@@ -55,5 +55,7 @@ export async function toJobView(
     completedAt: iso(row.completedAtMs),
     metadata: parse<Record<string, unknown>>(row.metadataJson, {}),
     webhook: jobWebhookView(row),
+    models: parse<string[]>(row.modelsJson, []),
+    ...(row.status === "queued" && opts.waiting ? { waiting: opts.waiting } : {}),
   };
 }

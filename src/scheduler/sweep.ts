@@ -9,6 +9,8 @@ import { evictInputs } from "../storage/inputs";
 import { errorFields, log } from "../lib/log";
 import { resendOverdue, sendAttempt } from "../webhooks/enqueue";
 import { hostTarget, placeQueued } from "./place";
+import { readFleetAlert } from "./fleet-alert";
+import { announceAlertChange } from "../webhooks/alert";
 
 const REENQUEUE_AFTER_MS = 60_000;
 /**
@@ -70,6 +72,13 @@ export async function sweep(env: Env, nowMs = Date.now()) {
     log.warn("sweep.input_eviction_failed", errorFields(e));
     return 0;
   });
+  // Work nobody can take: warned every run (each minute) while it lasts, announced when it changes.
+  const alert = await readFleetAlert(d, nowMs).catch((e: unknown) => {
+    log.warn("sweep.alert_failed", errorFields(e));
+    return undefined;
+  });
+  if (alert) log.warn("fleet.alert", alert);
+  if (alert !== undefined) await announceAlertChange(env, alert, nowMs).catch((e: unknown) => log.warn("sweep.alert_failed", errorFields(e)));
   log.info("sweep.done", { expired, reenqueued: lost.length, orphans, placed, hosts: fleet.length, webhooks, deletedJobs: retained.jobs, evictedInputs: evicted });
   return { expired, reenqueued: lost.length, orphans, placed, webhooks, deletedJobs: retained.jobs, deletedObjects: retained.objects, evictedInputs: evicted };
 }

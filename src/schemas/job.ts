@@ -141,6 +141,10 @@ export const JobSchema = z
     completedAt: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     webhook: JobWebhookSchema.nullable(),
+    /** The model files the graph's loaders name (`folder/name`); the job is placed only on a host that lists them all. */
+    models: z.array(z.string()),
+    /** Why a queued job is not placed yet, when that is known: its models are only on offline or draining hosts, or on none. */
+    waiting: z.object({ reason: z.enum(["model_hosts_unavailable", "model_missing"]), message: z.string(), hosts: z.array(z.string()) }).nullable().optional(),
   })
   ;
 export type JobView = z.infer<typeof JobSchema>;

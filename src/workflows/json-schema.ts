@@ -19,6 +19,8 @@ export function inputsJsonSchema(inputs: WorkflowInputs, limits: FillOptions["li
     if (spec.step !== undefined && spec.min === undefined) p.multipleOf = spec.step;
     if (spec.step !== undefined && spec.min !== undefined) p["x-step"] = spec.step;
     if (spec.maxLength !== undefined) p.maxLength = spec.maxLength;
+    const model = (spec as { model?: string }).model;
+    if (model) p["x-model-folder"] = model;
     properties[name] = p;
     if (spec.required && spec.default === undefined) required.push(name);
   }

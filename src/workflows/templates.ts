@@ -85,28 +85,115 @@ function img2img(o: Sampling & { denoise: number }): Template {
   };
 }
 
+/**
+ * Flux as it is distributed: the diffusion model, its two text encoders (T5-XXL and CLIP-L) and its
+ * VAE are separate files, loaded by UNETLoader, DualCLIPLoader and VAELoader; guidance is
+ * FluxGuidance (cfg stays 1, so the negative prompt has no effect), the latent is SD3's 16-channel one.
+ */
+function fluxTxt2img(): Template {
+  const o: Sampling = { id: "flux", name: "Flux.1 dev text-to-image", description: "", ckpt: "", steps: 20, cfg: 1, sampler: "euler", scheduler: "simple" };
+  const sampler = samplerInputs(o);
+  delete sampler.checkpoint;
+  return {
+    id: "flux",
+    name: o.name,
+    description: "Flux.1 dev as distributed: diffusion model, T5-XXL + CLIP-L text encoders and its VAE as separate files; 1024×1024 by default, guidance 3.5",
+    graph: {
+      "10": { class_type: "UNETLoader", inputs: { unet_name: "flux1-dev.safetensors", weight_dtype: "default" } },
+      "11": { class_type: "DualCLIPLoader", inputs: { clip_name1: "t5xxl_fp16.safetensors", clip_name2: "clip_l.safetensors", type: "flux" } },
+      "12": { class_type: "VAELoader", inputs: { vae_name: "ae.safetensors" } },
+      "6": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["11", 0] } },
+      "7": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["11", 0] } },
+      "13": { class_type: "FluxGuidance", inputs: { conditioning: ["6", 0], guidance: 3.5 } },
+      "5": { class_type: "EmptySD3LatentImage", inputs: { width: 1024, height: 1024, batch_size: 1 } },
+      "3": {
+        class_type: "KSampler",
+        inputs: { seed: 0, steps: o.steps, cfg: o.cfg, sampler_name: o.sampler, scheduler: o.scheduler, denoise: 1, model: ["10", 0], positive: ["13", 0], negative: ["7", 0], latent_image: ["5", 0] },
+      },
+      "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["12", 0] } },
+      "9": { class_type: "SaveImage", inputs: { filename_prefix: o.id, images: ["8", 0] } },
+    },
+    inputs: {
+      ...promptInputs(),
+      width: { type: "int", target: "5.inputs.width", required: false, default: 1024, min: 64, max: "MAX_IMAGE_SIZE", step: 16 },
+      height: { type: "int", target: "5.inputs.height", required: false, default: 1024, min: 64, max: "MAX_IMAGE_SIZE", step: 16 },
+      batch_size: { type: "int", target: "5.inputs.batch_size", required: false, default: 1, min: 1, max: "MAX_BATCH_SIZE" },
+      guidance: { type: "float", target: "13.inputs.guidance", required: false, default: 3.5, min: 0, max: 100, description: "How closely to follow the prompt (Flux's distilled guidance)" },
+      ...sampler,
+      diffusion_model: { type: "string", target: "10.inputs.unet_name", required: false, default: "flux1-dev.safetensors", maxLength: 255, description: "A diffusion model file on the host (GET /capabilities lists them)" },
+      t5_encoder: { type: "string", target: "11.inputs.clip_name1", required: false, default: "t5xxl_fp16.safetensors", maxLength: 255, description: "The T5-XXL text encoder file" },
+      clip_encoder: { type: "string", target: "11.inputs.clip_name2", required: false, default: "clip_l.safetensors", maxLength: 255, description: "The CLIP-L text encoder file" },
+      vae: { type: "string", target: "12.inputs.vae_name", required: false, default: "ae.safetensors", maxLength: 255, description: "The Flux VAE file" },
+    },
+  };
+}
+
 export const TEMPLATES: Template[] = [
   txt2img({ id: "sd15", name: "Stable Diffusion 1.5 text-to-image", description: "SD 1.5 checkpoint, 512×512 by default", ckpt: "sd15.safetensors", size: 512, steps: 20, cfg: 7, sampler: "euler", scheduler: "normal" }),
   txt2img({ id: "sdxl", name: "SDXL text-to-image", description: "SDXL base checkpoint, 1024×1024 by default", ckpt: "sdxl_base.safetensors", size: 1024, steps: 25, cfg: 7, sampler: "dpmpp_2m", scheduler: "karras" }),
-  txt2img({ id: "flux", name: "Flux.1 dev text-to-image", description: "Flux.1 dev all-in-one checkpoint, 1024×1024 by default, cfg 1", ckpt: "flux1-dev.safetensors", size: 1024, steps: 20, cfg: 1, sampler: "euler", scheduler: "simple" }),
+  fluxTxt2img(),
   img2img({ id: "sd15_img2img", name: "Stable Diffusion 1.5 image-to-image", description: "SD 1.5 checkpoint; the output has the input image's size; denoise 0.75 by default", ckpt: "sd15.safetensors", steps: 20, cfg: 7, sampler: "euler", scheduler: "normal", denoise: 0.75 }),
 ];
 
 export const TEMPLATE_IDS: ReadonlySet<string> = new Set(TEMPLATES.map((t) => t.id));
 
-/** Which migration seeds which templates; every template is in exactly one. */
-export const MIGRATIONS: { name: string; ids: string[] }[] = [
+/**
+ * Templates as a migration already applied seeded them, where the template changed since: that
+ * migration's SQL is never edited, so it is made from this. 0004 seeded Flux as an all-in-one
+ * checkpoint, which only fits repackaged files.
+ */
+const FIRST_SEEDED: Record<string, Template> = {
+  flux: txt2img({ id: "flux", name: "Flux.1 dev text-to-image", description: "Flux.1 dev all-in-one checkpoint, 1024×1024 by default, cfg 1", ckpt: "flux1-dev.safetensors", size: 1024, steps: 20, cfg: 1, sampler: "euler", scheduler: "simple" }),
+};
+
+/**
+ * Which migration seeds which templates (every template in exactly one), and which later ones move
+ * an install still on the first seed of a template to its current form (a new version).
+ */
+export const MIGRATIONS: ({ name: string; ids: string[]; upgrade?: never } | { name: string; upgrade: string[]; ids?: never })[] = [
   { name: "0004_builtin_workflows", ids: ["sd15", "sdxl", "flux"] },
   { name: "0005_builtin_img2img", ids: ["sd15_img2img"] },
+  { name: "0009_builtin_flux_loaders", upgrade: ["flux"] },
 ];
+
+const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const template = (id: string) => {
+  const t = TEMPLATES.find((x) => x.id === id);
+  if (!t) throw new Error(`no template "${id}"`);
+  return t;
+};
+
+/** A migration's SQL. */
+export function migrationSql(m: (typeof MIGRATIONS)[number]): string {
+  return m.ids ? templatesSql(m.ids) : upgradeSql(m.upgrade!);
+}
+
+/**
+ * The upgrade of each of `ids` from its first seed to its current form, as a new version. Only a row
+ * still exactly as seeded is touched: an admin's edit is never overwritten.
+ */
+export function upgradeSql(ids: string[], atMs = 0): string {
+  const lines = ["-- Built-in workflows moved to their current form (src/workflows/templates.ts; regenerate with `node scripts/templates-sql.ts`)."];
+  for (const id of ids) {
+    const from = FIRST_SEEDED[id];
+    if (!from) throw new Error(`template "${id}" has no first seed to upgrade from`);
+    const to = template(id);
+    const asSeeded = `id = ${q(id)} AND version = 1 AND graph_json = ${q(JSON.stringify(from.graph))} AND inputs_json = ${q(JSON.stringify(from.inputs))}`;
+    lines.push(
+      `INSERT OR IGNORE INTO \`workflow_versions\` (\`workflow_id\`, \`version\`, \`graph_json\`, \`inputs_json\`, \`created_at_ms\`) SELECT id, 2, ${q(JSON.stringify(to.graph))}, ${q(JSON.stringify(to.inputs))}, ${atMs} FROM \`workflows\` WHERE ${asSeeded};`,
+      "--> statement-breakpoint",
+      `UPDATE \`workflows\` SET \`name\` = ${q(to.name)}, \`description\` = ${q(to.description)}, \`version\` = 2, \`graph_json\` = ${q(JSON.stringify(to.graph))}, \`inputs_json\` = ${q(JSON.stringify(to.inputs))}, \`updated_at_ms\` = ${atMs} WHERE ${asSeeded};`,
+      "--> statement-breakpoint",
+    );
+  }
+  return lines.slice(0, -1).join("\n") + "\n";
+}
 
 /** The seeding SQL of one migration: version 1 of each of `ids`, never overwriting an existing row. */
 export function templatesSql(ids: string[], createdAtMs = 0): string {
-  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
   const lines = ["-- Built-in workflows (src/workflows/templates.ts; regenerate with `node scripts/templates-sql.ts`)."];
   for (const id of ids) {
-    const t = TEMPLATES.find((x) => x.id === id);
-    if (!t) throw new Error(`no template "${id}"`);
+    const t = FIRST_SEEDED[id] ?? template(id);
     const graph = q(JSON.stringify(t.graph));
     const inputs = q(JSON.stringify(t.inputs));
     lines.push(

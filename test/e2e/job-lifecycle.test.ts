@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { signKey } from "../../src/storage/signed-url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../helpers/fake";
-import { call, tinyGraph, waitForTerminal } from "../helpers/gateway";
+import { call, checkpointGraph, tinyGraph, waitFor, waitForTerminal } from "../helpers/gateway";
 
 let fake: Fake;
 beforeAll(async () => {
@@ -139,17 +139,19 @@ describe("jobs that fail", () => {
     expect(job.error).toMatchObject({ error: "WORKFLOW_INVALID", message: expect.stringContaining('"NotInstalledNode"') });
   });
 
-  it("names a model the host does not have", async () => {
-    const workflow = {
-      "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: "missing.safetensors" } },
-      "5": { class_type: "EmptyLatentImage", inputs: { width: 64, height: 64, batch_size: 1 } },
-      "6": { class_type: "CLIPTextEncode", inputs: { text: "a", clip: ["4", 1] } },
-      "3": { class_type: "KSampler", inputs: { seed: 1, steps: 2, cfg: 7, sampler_name: "euler", scheduler: "normal", denoise: 1, model: ["4", 0], positive: ["6", 0], negative: ["6", 0], latent_image: ["5", 0] } },
-      "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
-      "9": { class_type: "SaveImage", inputs: { images: ["8", 0], filename_prefix: "gw" } },
-    };
-    const job = await waitForTerminal((await call("POST", "/jobs", { workflow })).json.id);
-    expect(job.error).toMatchObject({ error: "COMFYUI_MODEL_MISSING", retryable: false, message: expect.stringContaining("missing.safetensors") });
+  it("names a model the host no longer has (deleted after the gateway read its lists)", async () => {
+    // The gateway places by the lists it read; a file deleted since is found by ComfyUI's own
+    // validation, which names it. (A model no host lists at all is refused at submit: model-placement.test.ts.)
+    const models = { checkpoints: ["sd15.safetensors", "sdxl_base.safetensors", "flux1-dev.safetensors", "soon-gone.safetensors"] };
+    await fake.configure({ models });
+    await env.DB.prepare("UPDATE hosts SET models_at_ms = 0").run();
+    await waitFor(async () => ((await call("GET", "/capabilities")).json.models?.checkpoints?.includes("soon-gone.safetensors") ? true : undefined));
+    await fake.configure({ models: { checkpoints: models.checkpoints.slice(0, 3) } });
+    const workflow = checkpointGraph("soon-gone.safetensors");
+    const submitted = await call("POST", "/jobs", { workflow });
+    expect(submitted.status, submitted.text).toBe(202);
+    const job = await waitForTerminal(submitted.json.id);
+    expect(job.error).toMatchObject({ error: "COMFYUI_MODEL_MISSING", retryable: false, message: expect.stringContaining("soon-gone.safetensors") });
   });
 
   it("ends an out-of-memory run as failed COMFYUI_OOM, not retried", async () => {

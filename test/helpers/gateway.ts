@@ -42,6 +42,16 @@ export async function waitForTerminal(jobId: string, timeoutMs = 30_000) {
   }, { timeoutMs, everyMs: 0 });
 }
 
+/** A small SD-style graph loading checkpoint `ckpt` (2 steps, 64×64), for tests about models. */
+export const checkpointGraph = (ckpt: string) => ({
+  "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: ckpt } },
+  "5": { class_type: "EmptyLatentImage", inputs: { width: 64, height: 64, batch_size: 1 } },
+  "6": { class_type: "CLIPTextEncode", inputs: { text: "a", clip: ["4", 1] } },
+  "3": { class_type: "KSampler", inputs: { seed: 1, steps: 2, cfg: 7, sampler_name: "euler", scheduler: "normal", denoise: 1, model: ["4", 0], positive: ["6", 0], negative: ["6", 0], latent_image: ["5", 0] } },
+  "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
+  "9": { class_type: "SaveImage", inputs: { images: ["8", 0], filename_prefix: "gw" } },
+});
+
 /** EmptyImage → HarnessSteps (sleeps `steps` × `stepMs`, reporting progress) → SaveImage; `seed` keeps ComfyUI from caching it. */
 export const slowGraph = (steps: number, stepMs: number, seed = Math.floor(Math.random() * 0xffffff)) => ({
   "1": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1, color: seed } },

@@ -209,6 +209,9 @@ describe("everything else", () => {
   it("reports health with fleet counts", async () => {
     const r = await call("GET", "/health");
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ ok: true, auth: "open", comfyui: { reachable: expect.any(Boolean), hosts: { online: expect.any(Number), offline: expect.any(Number) } } });
+    expect(r.json).toMatchObject({ auth: "open", comfyui: { reachable: expect.any(Boolean), hosts: { online: expect.any(Number), offline: expect.any(Number) } } });
+    // This file queues jobs with no host registered: work is stuck, and /health says so.
+    expect(r.json.jobs.queued).toBeGreaterThan(0);
+    expect(r.json).toMatchObject({ ok: false, alert: { reason: "no_host_online", queued: r.json.jobs.queued, oldestQueuedAgeS: expect.any(Number) } });
   });
 });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS, TEMPLATES, templatesSql } from "../../src/workflows/templates";
+import { MIGRATIONS, migrationSql, TEMPLATES } from "../../src/workflows/templates";
 import { call, tinyGraph } from "../helpers/gateway";
 
 const jobRow = (id: string) => env.DB.prepare("SELECT graph_json, workflow_id, workflow_version, inputs_json FROM jobs WHERE id = ?").bind(id).first<{ graph_json: string; workflow_id: string; workflow_version: number; inputs_json: string | null }>();
@@ -15,21 +15,53 @@ describe("built-in workflows", () => {
   });
 
   it("seeds every template exactly once, from migrations generated from src/workflows/templates.ts", () => {
-    expect(MIGRATIONS.flatMap((m) => m.ids).sort()).toEqual(TEMPLATES.map((t) => t.id).sort());
+    expect(MIGRATIONS.flatMap((m) => m.ids ?? []).sort()).toEqual(TEMPLATES.map((t) => t.id).sort());
   });
 
-  // 0004 keeps sd15/sdxl/flux as it was first applied; templates added later go into new migrations.
-  it.each(MIGRATIONS)("migration $name seeds $ids", ({ name, ids }) => {
+  // 0004 keeps sd15/sdxl/flux as it was first applied; templates added later go into new migrations,
+  // and a template that changed reaches existing installs through an upgrade migration.
+  it.each(MIGRATIONS)("migration $name is what src/workflows/templates.ts makes", (mig) => {
+    const name = mig.name;
     const m = env.TEST_MIGRATIONS.find((x) => x.name === `${name}.sql`);
     expect(m?.name).toBe(`${name}.sql`);
     const norm = (q: string) => q.replace(/^--.*$/gm, "").trim().replace(/;$/, "");
-    const statements = templatesSql(ids).split("--> statement-breakpoint").map(norm).filter(Boolean).sort();
+    const statements = migrationSql(mig).split("--> statement-breakpoint").map(norm).filter(Boolean).sort();
     const applied = m!.queries.map(norm).filter(Boolean).sort();
     // Compared as a whole but reported briefly: the statements are long.
     expect(applied.length).toBe(statements.length);
     expect(applied.every((q, i) => q === statements[i]), `migrations/${name}.sql is out of date: run \`npx node scripts/templates-sql.ts\``).toBe(true);
-    // INSERT OR IGNORE: an admin's edits are never overwritten by re-applying it.
-    for (const s of statements) expect(s).toMatch(/^INSERT OR IGNORE INTO/);
+    // INSERT OR IGNORE, or an upgrade of a row still exactly as first seeded: an admin's edits are never overwritten.
+    for (const s of statements) expect(s).toMatch(mig.ids ? /^INSERT OR IGNORE INTO/ : /WHERE id = '[a-z0-9_]+' AND version = 1 AND graph_json = '.*' AND inputs_json = '.*'$/s);
+  });
+
+  it("upgrades a first-seeded Flux to the diffusion-model loaders, and leaves an admin's edited one alone", async () => {
+    const migration = (prefix: string) => env.TEST_MIGRATIONS.find((x) => x.name.startsWith(prefix))!.queries;
+    const run = async (queries: string[]) => {
+      for (const q of queries) await env.DB.prepare(q).run();
+    };
+    const flux = TEMPLATES.find((t) => t.id === "flux")!;
+    // This install ran 0004 then 0009: Flux is the current template.
+    expect((await call("GET", "/workflows/flux")).json.graph).toEqual(flux.graph);
+    // An install that has only 0004's Flux: the all-in-one checkpoint, version 1 …
+    await env.DB.batch([env.DB.prepare("DELETE FROM workflow_versions WHERE workflow_id = 'flux'"), env.DB.prepare("DELETE FROM workflows WHERE id = 'flux'")]);
+    await run(migration("0004_"));
+    const seeded = (await call("GET", "/workflows/flux")).json;
+    expect(seeded).toMatchObject({ version: 1 });
+    expect(seeded.graph["4"]).toEqual({ class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: "flux1-dev.safetensors" } });
+    // … is moved by 0009 to the separate loaders, as version 2, with version 1 kept for pinned jobs.
+    await run(migration("0009_"));
+    const upgraded = (await call("GET", "/workflows/flux")).json;
+    expect(upgraded).toMatchObject({ version: 2, name: flux.name });
+    expect(upgraded.graph).toEqual(flux.graph);
+    expect(upgraded.graph["10"]).toEqual({ class_type: "UNETLoader", inputs: { unet_name: "flux1-dev.safetensors", weight_dtype: "default" } });
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM workflow_versions WHERE workflow_id = 'flux'").first<{ n: number }>())!.n).toBe(2);
+    // An admin's own Flux is never touched by the upgrade, even when it is run again.
+    const edited = await call("PUT", "/workflows/flux", { id: "flux", name: "my flux", graph: seeded.graph, inputs: seeded.inputs });
+    expect(edited.status).toBe(200);
+    await run(migration("0009_"));
+    expect((await call("GET", "/workflows/flux")).json).toMatchObject({ name: "my flux", version: edited.json.version, graph: seeded.graph });
+    // Leave the built-in as a fresh install has it, for the tests after this one.
+    await call("PUT", "/workflows/flux", { id: "flux", name: flux.name, description: flux.description, graph: flux.graph, inputs: flux.inputs });
   });
 
   it("lets an admin edit a built-in, which makes a new version", async () => {

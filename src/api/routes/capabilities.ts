@@ -5,6 +5,9 @@ import { fleetModels } from "../../hosts/models";
 import { hasRole } from "../../auth/roles";
 import type { AppEnv } from "../context";
 import { JobOutputSchema } from "../../schemas/job";
+import type { Graph } from "../../comfy/graph";
+import type { WorkflowInputs } from "../../schemas/workflow";
+import { fleetChoices, withModelChoices } from "../../workflows/models-needed";
 
 /** What this deployment can do: its workflows and their inputs, its limits, output kinds and the models on its hosts. */
 export const capabilityRoutes = new Hono<AppEnv>().get("/capabilities", async (c) => {
@@ -15,8 +18,9 @@ export const capabilityRoutes = new Hono<AppEnv>().get("/capabilities", async (c
   // Everyone sees which models exist somewhere in the fleet; which host has what is for admins (like /hosts).
   const models: Record<string, string[]> = {};
   for (const h of fleet) for (const [folder, names] of Object.entries(h.models)) models[folder] = [...new Set([...(models[folder] ?? []), ...names])].sort();
+  const choices = fleetChoices(fleet.map((h) => h.models));
   return c.json({
-    workflows: wfs.map((w) => ({ id: w.id, name: w.name, description: w.description, version: w.version, inputs: JSON.parse(w.inputsJson) as Record<string, unknown> })),
+    workflows: wfs.map((w) => ({ id: w.id, name: w.name, description: w.description, version: w.version, inputs: withModelChoices(JSON.parse(w.graphJson) as Graph, JSON.parse(w.inputsJson) as WorkflowInputs, choices) })),
     limits: {
       MAX_IMAGE_SIZE: cfg.MAX_IMAGE_SIZE,
       MAX_BATCH_SIZE: cfg.MAX_BATCH_SIZE,

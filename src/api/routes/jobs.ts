@@ -37,9 +37,9 @@ export const jobRoutes = new Hono<AppEnv>()
     const key = rawKey === undefined ? undefined : IdempotencyKey.safeParse(rawKey);
     if (key && !key.success) throw new ApiError("VALIDATION_FAILED", "Idempotency-Key must be 1–255 visible ASCII characters");
     const body = await jsonBody(c, SubmitJob);
-    const { job, replayed, queuePosition } = await acceptJob(c, body, { idempotencyKey: key?.data });
+    const { job, replayed, known } = await acceptJob(c, body, { idempotencyKey: key?.data });
     if (replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(await jobView(c, job, queuePosition), replayed ? 200 : 202);
+    return c.json(await jobView(c, job, known), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {
     const q = query(c, ListJobsQuery);

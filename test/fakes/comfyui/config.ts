@@ -36,9 +36,9 @@ export interface FakeConfig {
 export const DEFAULT_MODELS: Record<string, string[]> = {
   checkpoints: ["sd15.safetensors", "sdxl_base.safetensors", "flux1-dev.safetensors"],
   loras: [],
-  vae: [],
-  text_encoders: [],
-  diffusion_models: [],
+  vae: ["ae.safetensors"],
+  text_encoders: ["clip_l.safetensors", "t5xxl_fp16.safetensors"],
+  diffusion_models: ["flux1-dev.safetensors"],
   clip_vision: [],
   style_models: [],
   embeddings: [],

@@ -287,6 +287,102 @@ const NODES: NodeClass[] = [
       };
     },
   },
+  // Flux as it is distributed: a diffusion model, its two text encoders and its VAE, loaded apart
+  // (nodes.py UNETLoader / DualCLIPLoader / VAELoader; comfy_extras FluxGuidance, EmptySD3LatentImage).
+  {
+    name: "UNETLoader",
+    displayName: "Load Diffusion Model",
+    description: "",
+    category: "advanced/loaders",
+    pythonModule: "nodes",
+    outputNode: false,
+    fn: "load_unet",
+    inputs: (env) => ({
+      required: [
+        ["unet_name", spec([...(env.config.models.diffusion_models ?? [])])],
+        ["weight_dtype", spec(["default", "fp8_e4m3fn", "fp8_e4m3fn_fast", "fp8_e5m2"])],
+      ],
+    }),
+    returnTypes: ["MODEL"],
+    async run(_ctx, i) {
+      return { outputs: [{ t: "MODEL", name: String(i.unet_name), repr: `<comfy.model_patcher.ModelPatcher object at ${hex()}>` }] };
+    },
+  },
+  {
+    name: "DualCLIPLoader",
+    displayName: "DualCLIPLoader",
+    description: "[Recipes]\n\nsdxl: clip-l, clip-g\nsd3: clip-l, clip-g / clip-l, t5 / clip-g, t5\nflux: clip-l, t5\nhidream: at least one of t5 or llama, recommended t5 and llama",
+    category: "advanced/loaders",
+    pythonModule: "nodes",
+    outputNode: false,
+    fn: "load_clip",
+    inputs: (env) => ({
+      required: [
+        ["clip_name1", spec([...(env.config.models.text_encoders ?? [])])],
+        ["clip_name2", spec([...(env.config.models.text_encoders ?? [])])],
+        ["type", spec(["sdxl", "sd3", "flux", "hunyuan_video", "hidream"])],
+      ],
+      optional: [["device", spec(["default", "cpu"], { advanced: true })]],
+    }),
+    returnTypes: ["CLIP"],
+    async run(_ctx, i) {
+      return { outputs: [{ t: "CLIP", name: `${i.clip_name1}+${i.clip_name2}`, repr: `<comfy.sd.CLIP object at ${hex()}>` }] };
+    },
+  },
+  {
+    name: "VAELoader",
+    displayName: "Load VAE",
+    description: "",
+    category: "loaders",
+    pythonModule: "nodes",
+    outputNode: false,
+    fn: "load_vae",
+    inputs: (env) => ({ required: [["vae_name", spec([...(env.config.models.vae ?? [])])]] }),
+    returnTypes: ["VAE"],
+    async run(_ctx, i) {
+      return { outputs: [{ t: "VAE", name: String(i.vae_name), repr: `<comfy.sd.VAE object at ${hex()}>` }] };
+    },
+  },
+  {
+    name: "FluxGuidance",
+    displayName: "FluxGuidance",
+    description: "",
+    category: "advanced/conditioning/flux",
+    pythonModule: "comfy_extras.nodes_flux",
+    outputNode: false,
+    fn: "append",
+    inputs: () => ({
+      required: [
+        ["conditioning", spec("CONDITIONING")],
+        ["guidance", spec("FLOAT", { default: f(3.5), min: f(0.0), max: f(100.0), step: f(0.1) })],
+      ],
+    }),
+    returnTypes: ["CONDITIONING"],
+    async run(_ctx, i) {
+      const c = need(i.conditioning, "CONDITIONING");
+      return { outputs: [{ ...c }] };
+    },
+  },
+  {
+    name: "EmptySD3LatentImage",
+    displayName: "EmptySD3LatentImage",
+    description: "",
+    category: "latent/sd3",
+    pythonModule: "comfy_extras.nodes_sd3",
+    outputNode: false,
+    fn: "generate",
+    inputs: () => ({
+      required: [
+        ["width", spec("INT", { default: 1024, min: 16, max: 16384, step: 16 })],
+        ["height", spec("INT", { default: 1024, min: 16, max: 16384, step: 16 })],
+        ["batch_size", spec("INT", { default: 1, min: 1, max: 4096 })],
+      ],
+    }),
+    returnTypes: ["LATENT"],
+    async run(_ctx, i) {
+      return { outputs: [{ t: "LATENT", width: Number(i.width), height: Number(i.height), batch: Number(i.batch_size), rgb: 0, repr: "{'samples': tensor(...)}" }] };
+    },
+  },
   {
     name: "CLIPTextEncode",
     displayName: "CLIP Text Encode (Prompt)",
