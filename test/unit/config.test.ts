@@ -17,6 +17,7 @@ const BAD: { name: string; value: unknown }[] = [
   { name: "LOG_LEVEL", value: "loud" },
   { name: "TRUST_CF_CONNECTING_IP", value: "maybe" },
   { name: "RUNPOD_OUTPUT_TYPE", value: "url" },
+  { name: "ALERT_WEBHOOK_URL", value: "not a url" },
   { name: "API_KEYS", value: { not: "a string" } },
   { name: "JWT_SECRET", value: 42 },
   { name: "JWT_JWKS_URL", value: 42 },
