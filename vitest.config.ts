@@ -30,11 +30,15 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         },
       },
     }));
+  // RunPod's SDK over real HTTP (test/node/runpod): plain Node, no workers pool; the test starts
+  // its own `wrangler dev` and fake ComfyUI. Its own entry, so other Node projects merge beside it.
+  const runpodOverHttp = { test: { name: "node-runpod", include: ["test/node/runpod/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 } };
   return {
     test: {
       projects: [
-        { plugins: [worker(() => ({}))], test: { ...shared, name: "open", include: ["test/**/*.test.ts"], exclude: ["test/auth/**"] } },
+        { plugins: [worker(() => ({}))], test: { ...shared, name: "open", include: ["test/**/*.test.ts"], exclude: ["test/auth/**", "test/node/**"] } },
         { plugins: [worker(closedBindings)], test: { ...shared, name: "closed", include: ["test/auth/**/*.test.ts"] } },
+        runpodOverHttp,
       ],
       // Two cores: two test files at a time.
       maxWorkers: 2,

@@ -6,6 +6,7 @@ import { authenticate, requireRole } from "./api/middleware/auth";
 import { cors } from "./api/middleware/cors";
 import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
+import { runpodRoutes } from "./api/facades/runpod/routes";
 import { capabilityRoutes } from "./api/routes/capabilities";
 import { fileRoutes } from "./api/routes/files";
 import { openApiRoutes } from "./api/routes/openapi";
@@ -50,7 +51,8 @@ function api() {
     .route("/", hostRoutes)
     .route("/", workflowRoutes)
     .route("/", keyRoutes)
-    .route("/", usageRoutes);
+    .route("/", usageRoutes)
+    .route("/", runpodRoutes);
 }
 
 export function createApp() {

@@ -94,6 +94,10 @@ const ConfigSchema = z.object({
   INPUT_MAX_BYTES: int(1024, 100 * 1024 * 1024, 20 * 1024 * 1024),
   INPUT_CACHE_MAX_BYTES: int(0, 1024 * 1024 * 1024 * 1024, 1024 * 1024 * 1024),
   INPUT_FETCH_TIMEOUT_MS: int(100, 120_000, 15_000),
+  /** Outputs inline (base64) per job, in bytes before encoding; past it an output has its link only, with a note. */
+  INLINE_OUTPUT_MAX_BYTES: int(0, 64 * 1024 * 1024, 4 * 1024 * 1024),
+  /** The RunPod facade's output: `base64` (worker-comfyui without a bucket) or `s3_url` (signed links, as with a bucket). */
+  RUNPOD_OUTPUT_TYPE: z.enum(["base64", "s3_url"]).catch("base64"),
   /** Comfy.org API-node key sent with every prompt unless a job brings its own. */
   COMFY_ORG_API_KEY: text(),
   /** Finished jobs and their outputs are deleted this many days after they end; 0 keeps them forever. */

@@ -349,6 +349,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runpod/v2/{endpointId}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RunPod: submit a worker-comfyui job; answers { id, status: IN_QUEUE } */
+        post: operations["runpodRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runpod/v2/{endpointId}/runsync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RunPod: submit and wait up to ?wait= ms (default 90000) for the job to end */
+        post: operations["runpodRunSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runpod/v2/{endpointId}/status/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RunPod: a job's status, delayTime, executionTime, output or error */
+        get: operations["runpodStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runpod/v2/{endpointId}/status-sync/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RunPod: a job's status once it ends, or after ?wait= ms (default 90000) */
+        get: operations["runpodStatusSync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runpod/v2/{endpointId}/stream/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RunPod: waits up to ?wait= ms (default 10000) for the job to end; the stream is its final output */
+        get: operations["runpodStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runpod/v2/{endpointId}/cancel/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RunPod: cancel a job (idempotent; a finished job answers its status) */
+        post: operations["runpodCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runpod/v2/{endpointId}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RunPod: job counts by state under this endpoint id (yours; an admin sees all) and hosts as workers */
+        get: operations["runpodHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runpod/v2/{endpointId}/purge-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RunPod: cancel your queued jobs under this endpoint id */
+        post: operations["runpodPurgeQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/usage": {
         parameters: {
             query?: never;
@@ -602,6 +738,8 @@ export interface operations {
                                 text?: string;
                                 url?: string;
                                 urlExpiresAt?: string;
+                                base64?: string;
+                                inlineNote?: string;
                             }[];
                             error: {
                                 error: string;
@@ -747,6 +885,11 @@ export interface operations {
                     timeoutMs?: number;
                     /** @description Also keep temp-type outputs (PreviewImage and other previews); off by default */
                     includePreviews?: boolean;
+                    /** @description Output options */
+                    outputs?: {
+                        /** @description Also carry each file output's bytes as base64 (`base64`) in GET /jobs/:id, the long-poll answer and the terminal webhook, up to INLINE_OUTPUT_MAX_BYTES per job; past it an output has its link and an `inlineNote` */
+                        inline?: boolean;
+                    };
                     metadata?: {
                         [key: string]: unknown;
                     };
@@ -790,6 +933,8 @@ export interface operations {
                             text?: string;
                             url?: string;
                             urlExpiresAt?: string;
+                            base64?: string;
+                            inlineNote?: string;
                         }[];
                         error: {
                             error: string;
@@ -920,6 +1065,8 @@ export interface operations {
                             text?: string;
                             url?: string;
                             urlExpiresAt?: string;
+                            base64?: string;
+                            inlineNote?: string;
                         }[];
                         error: {
                             error: string;
@@ -1104,6 +1251,8 @@ export interface operations {
                             text?: string;
                             url?: string;
                             urlExpiresAt?: string;
+                            base64?: string;
+                            inlineNote?: string;
                         }[];
                         error: {
                             error: string;
@@ -3019,6 +3168,672 @@ export interface operations {
             };
             /** @description Admin role required */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    input: {
+                        /** @description A ComfyUI API-format graph (File → Export (API) in ComfyUI). */
+                        workflow: {
+                            [key: string]: {
+                                class_type: string;
+                                inputs: {
+                                    [key: string]: unknown;
+                                };
+                                _meta?: {
+                                    title?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @description Input files: { name, image: base64 or data URI } */
+                        images?: {
+                            /** @description The file name the graph (LoadImage) refers to */
+                            name: string;
+                            /** @description Base64 bytes (optionally a data: URI), or an https URL fetched once and cached */
+                            image?: string;
+                            /**
+                             * Format: uuid
+                             * @description The id of a file put with POST /uploads
+                             */
+                            upload?: string;
+                        }[];
+                        /** @description Comfy.org API key for API nodes, for this job only */
+                        api_key_comfy_org?: string;
+                    };
+                    /** @description An https URL that receives the RunPod status payload (signed like all our webhooks) when the job ends */
+                    webhook?: string;
+                    /** @description Present: outputs come back as signed links (type s3_url); its bucket is not used */
+                    s3Config?: {
+                        [key: string]: unknown;
+                    };
+                    policy?: {
+                        /** @description The job's deadline in ms */
+                        executionTimeout?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodRunSync: {
+        parameters: {
+            query?: {
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    input: {
+                        /** @description A ComfyUI API-format graph (File → Export (API) in ComfyUI). */
+                        workflow: {
+                            [key: string]: {
+                                class_type: string;
+                                inputs: {
+                                    [key: string]: unknown;
+                                };
+                                _meta?: {
+                                    title?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @description Input files: { name, image: base64 or data URI } */
+                        images?: {
+                            /** @description The file name the graph (LoadImage) refers to */
+                            name: string;
+                            /** @description Base64 bytes (optionally a data: URI), or an https URL fetched once and cached */
+                            image?: string;
+                            /**
+                             * Format: uuid
+                             * @description The id of a file put with POST /uploads
+                             */
+                            upload?: string;
+                        }[];
+                        /** @description Comfy.org API key for API nodes, for this job only */
+                        api_key_comfy_org?: string;
+                    };
+                    /** @description An https URL that receives the RunPod status payload (signed like all our webhooks) when the job ends */
+                    webhook?: string;
+                    /** @description Present: outputs come back as signed links (type s3_url); its bucket is not used */
+                    s3Config?: {
+                        [key: string]: unknown;
+                    };
+                    policy?: {
+                        /** @description The job's deadline in ms */
+                        executionTimeout?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+                        /** @description ms in the queue */
+                        delayTime?: number;
+                        /** @description ms running */
+                        executionTime?: number;
+                        output?: {
+                            images: {
+                                filename: string;
+                                /** @enum {string} */
+                                type: "base64" | "s3_url";
+                                data: string;
+                            }[];
+                            errors?: string[];
+                            /** @enum {string} */
+                            status?: "success_no_images";
+                        };
+                        /** @description `<CODE>: <message>` with our error code (docs/errors.md) */
+                        error?: string;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+                        /** @description ms in the queue */
+                        delayTime?: number;
+                        /** @description ms running */
+                        executionTime?: number;
+                        output?: {
+                            images: {
+                                filename: string;
+                                /** @enum {string} */
+                                type: "base64" | "s3_url";
+                                data: string;
+                            }[];
+                            errors?: string[];
+                            /** @enum {string} */
+                            status?: "success_no_images";
+                        };
+                        /** @description `<CODE>: <message>` with our error code (docs/errors.md) */
+                        error?: string;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodStatusSync: {
+        parameters: {
+            query?: {
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                endpointId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+                        /** @description ms in the queue */
+                        delayTime?: number;
+                        /** @description ms running */
+                        executionTime?: number;
+                        output?: {
+                            images: {
+                                filename: string;
+                                /** @enum {string} */
+                                type: "base64" | "s3_url";
+                                data: string;
+                            }[];
+                            errors?: string[];
+                            /** @enum {string} */
+                            status?: "success_no_images";
+                        };
+                        /** @description `<CODE>: <message>` with our error code (docs/errors.md) */
+                        error?: string;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodStream: {
+        parameters: {
+            query?: {
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                endpointId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+                        stream: {
+                            output: unknown;
+                        }[];
+                        error?: string;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            completed: number;
+                            failed: number;
+                            inProgress: number;
+                            inQueue: number;
+                            retried: number;
+                        };
+                        workers: {
+                            idle: number;
+                            initializing: number;
+                            ready: number;
+                            running: number;
+                            throttled: number;
+                            unhealthy: number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runpodPurgeQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        removed: number;
+                        /** @enum {string} */
+                        status: "completed";
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

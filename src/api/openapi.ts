@@ -7,6 +7,7 @@ import { GetJobQuery, JobListSchema, JobSchema, ListJobsQuery, SubmitJob } from 
 import { DeliveryDetailSchema, DeliveryListSchema, DeliverySchema, ListDeliveriesQuery } from "../schemas/webhook";
 import { CreateWorkflow, WorkflowSchema, type WorkflowInputs } from "../schemas/workflow";
 import { UploadJson } from "./routes/uploads";
+import { RunPodCancelSchema, RunPodHealthSchema, RunPodJobSchema, RunPodPurgeSchema, RunPodRunBody, RunPodStreamSchema, WaitQuery } from "./facades/runpod/schemas";
 import { inputsComponentName, inputsJsonSchema } from "../workflows/json-schema";
 
 const UploadSchema = z.object({ id: z.string(), name: z.string(), contentType: z.string(), bytes: z.number(), createdAt: z.string() });
@@ -67,6 +68,15 @@ const ROUTES: Route[] = [
     method: "get", path: "/metrics", operationId: "getMetrics", summary: "The fleet in Prometheus text format (admin, or Authorization: Bearer <METRICS_TOKEN>)", admin: true,
     ok: { status: 200, description: "text/plain; version=0.0.4: jobs, queue, hosts, durations, failures, webhooks, rate-limit refusals (docs/metrics.md)" },
   },
+  // The RunPod facade (docs/api.md "RunPod worker-comfyui"): RunPod's paths and shapes, our auth and limits.
+  { method: "post", path: "/runpod/v2/{endpointId}/run", operationId: "runpodRun", summary: "RunPod: submit a worker-comfyui job; answers { id, status: IN_QUEUE }", body: RunPodRunBody, ok: { status: 200, schema: RunPodCancelSchema } },
+  { method: "post", path: "/runpod/v2/{endpointId}/runsync", operationId: "runpodRunSync", summary: "RunPod: submit and wait up to ?wait= ms (default 90000) for the job to end", body: RunPodRunBody, query: WaitQuery(90_000), ok: { status: 200, schema: RunPodJobSchema } },
+  { method: "get", path: "/runpod/v2/{endpointId}/status/{id}", operationId: "runpodStatus", summary: "RunPod: a job's status, delayTime, executionTime, output or error", ok: { status: 200, schema: RunPodJobSchema } },
+  { method: "get", path: "/runpod/v2/{endpointId}/status-sync/{id}", operationId: "runpodStatusSync", summary: "RunPod: a job's status once it ends, or after ?wait= ms (default 90000)", query: WaitQuery(90_000), ok: { status: 200, schema: RunPodJobSchema } },
+  { method: "get", path: "/runpod/v2/{endpointId}/stream/{id}", operationId: "runpodStream", summary: "RunPod: waits up to ?wait= ms (default 10000) for the job to end; the stream is its final output", query: WaitQuery(10_000), ok: { status: 200, schema: RunPodStreamSchema } },
+  { method: "post", path: "/runpod/v2/{endpointId}/cancel/{id}", operationId: "runpodCancel", summary: "RunPod: cancel a job (idempotent; a finished job answers its status)", ok: { status: 200, schema: RunPodCancelSchema } },
+  { method: "get", path: "/runpod/v2/{endpointId}/health", operationId: "runpodHealth", summary: "RunPod: job counts by state under this endpoint id (yours; an admin sees all) and hosts as workers", ok: { status: 200, schema: RunPodHealthSchema } },
+  { method: "post", path: "/runpod/v2/{endpointId}/purge-queue", operationId: "runpodPurgeQueue", summary: "RunPod: cancel your queued jobs under this endpoint id", ok: { status: 200, schema: RunPodPurgeSchema } },
   { method: "get", path: "/usage", operationId: "getUsage", summary: "Jobs by status and GPU-seconds per UTC day: yours, or (admin) any owner's", query: UsageQuery, ok: { status: 200, schema: UsageSchema } },
 ];
 

@@ -42,6 +42,12 @@ export const jobs = sqliteTable(
     includePreviews: integer("include_previews", { mode: "boolean" }).notNull().default(false),
     /** The model files the graph's loaders name (JSON `["folder/name"]`); a job is placed only on a host that lists them all. */
     modelsJson: text("models_json"),
+    /** The job asked for its outputs inline (base64) in its view and terminal webhook; the bytes stay in R2 only. */
+    inlineOutputs: integer("inline_outputs", { mode: "boolean" }).notNull().default(false),
+    /** The client API the job came through (`runpod`), which shapes its webhook body; null for our own API. */
+    facade: text("facade", { enum: ["runpod"] }),
+    /** The endpoint id a RunPod client named (`/runpod/v2/:endpointId/…`); it will name host pools later. */
+    endpointId: text("endpoint_id"),
   },
   (t) => [
     index("jobs_queue_order").on(t.status, t.priority, t.createdAtMs),

@@ -334,3 +334,14 @@ export async function reclaim(d1: D1Database, jobId: string, attemptId: string, 
   return row ? claimFromRow(row, attemptId, host) : null;
 }
 
+
+/**
+ * RunPod's purge-queue: the given jobs that are still queued are canceled, each with its outbox
+ * row, in one batch; one that was placed meanwhile is left running. Returns the canceled ones.
+ */
+export async function purgeQueuedMove(d1: D1Database, jobIds: readonly string[], nowMs: number): Promise<Terminal[]> {
+  if (!jobIds.length) return [];
+  const where = fence(null, [STATUS.queued], STATUS.canceled);
+  const r = await d1.batch(jobIds.flatMap((id) => endStatements(d1, id, STATUS.canceled, { sql: "", binds: [] }, where, nowMs)));
+  return jobIds.map((id, i) => readEnd(r.slice(2 * i, 2 * i + 2), id, STATUS.canceled)).filter((t) => t.row !== null);
+}

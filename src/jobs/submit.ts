@@ -79,6 +79,8 @@ export async function submitJob(
     inputs?: { bucket: R2Bucket; policy: FetchPolicy };
     /** Encrypts the job's own Comfy.org key for its row; needed only when the body has one. */
     seal?: (jobId: string, plaintext: string) => Promise<string>;
+    /** The client API the job came through, kept for its webhook body and (RunPod) its endpoint id. */
+    facade?: { kind: "runpod"; endpointId: string };
   },
 ): Promise<{ job: JobRow; replayed: boolean; queuePosition?: number; claim: Claim | null; waiting?: Waiting | null }> {
   const requestHash = await sha256Hex(canonicalJson(body));
@@ -118,6 +120,9 @@ export async function submitJob(
     comfyKeyEnc: body.comfyOrgApiKey ? await opts.seal!(id, body.comfyOrgApiKey) : null,
     includePreviews: body.includePreviews ?? false,
     modelsJson: needs.length ? JSON.stringify(needs.map(needKey)) : null,
+    inlineOutputs: body.outputs?.inline ?? false,
+    facade: opts.facade?.kind ?? null,
+    endpointId: opts.facade?.endpointId ?? null,
   };
   // The pending limits are a condition of the INSERT itself, and the idempotency record is written
   // only with its job, in the same batch: over a limit, nothing at all is written. The same round

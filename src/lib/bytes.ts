@@ -7,11 +7,17 @@ export function toHex(buf: ArrayBuffer | Uint8Array): string {
   return s;
 }
 
-export function base64url(buf: ArrayBuffer | Uint8Array): string {
+/** Standard base64, built a chunk at a time so a few MiB never make a string per byte. */
+export function base64(buf: ArrayBuffer | Uint8Array): string {
   const bytes = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  const CHUNK = 0x8000;
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i += CHUNK) parts.push(String.fromCharCode(...bytes.subarray(i, i + CHUNK)));
+  return btoa(parts.join(""));
+}
+
+export function base64url(buf: ArrayBuffer | Uint8Array): string {
+  return base64(buf).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
 export async function sha256Hex(text: string): Promise<string> {

@@ -38,6 +38,14 @@ export const InputImage = z
   })
   .refine((v) => (v.image === undefined) !== (v.upload === undefined), "give exactly one of image or upload");
 
+/** How a finished job hands back its outputs, besides the signed links every output has. */
+export const OutputOptions = z
+  .strictObject({
+    inline: z.boolean().optional()
+      .describe("Also carry each file output's bytes as base64 (`base64`) in GET /jobs/:id, the long-poll answer and the terminal webhook, up to INLINE_OUTPUT_MAX_BYTES per job; past it an output has its link and an `inlineNote`"),
+  })
+  .describe("Output options");
+
 export const SubmitJob = z
   .strictObject({
     workflow: Graph.optional().describe("A raw ComfyUI API-format graph; give this or workflowId"),
@@ -49,6 +57,7 @@ export const SubmitJob = z
     priority: z.int().min(-100).max(100).default(0).describe("Higher runs first; ties run oldest first"),
     timeoutMs: z.int().min(1000).max(24 * 3_600_000).optional().describe("Per-job deadline; bounded by COMFYUI_TIMEOUT_MS"),
     includePreviews: z.boolean().optional().describe("Also keep temp-type outputs (PreviewImage and other previews); off by default"),
+    outputs: OutputOptions.optional(),
     metadata: Metadata.optional(),
     callbackUrl: SafeText.min(1).max(2048).optional()
       .describe("An https URL that receives the job (signed, see docs/webhooks.md) when it ends; its host must be public and in WEBHOOK_ALLOWED_DOMAINS when that is set"),
@@ -94,6 +103,10 @@ export const JobOutputSchema = z.object({
   text: z.string().optional(),
   url: z.string().optional(),
   urlExpiresAt: z.string().optional(),
+  /** Jobs submitted with `outputs.inline`: the file's bytes, read from its R2 copy. */
+  base64: z.string().optional(),
+  /** Jobs submitted with `outputs.inline`: why this output has no `base64` (over the per-job budget, copy unreadable). */
+  inlineNote: z.string().optional(),
 });
 
 /** The job's terminal webhook delivery (null without a callbackUrl); `waiting` until the job ends. */

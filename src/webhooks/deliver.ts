@@ -4,6 +4,8 @@ import { db } from "../db/client";
 import { jobs, type JobRow } from "../db/schema";
 import { config, type Env } from "../env";
 import { toJobView } from "../jobs/view";
+import { withInlineOutputs } from "../jobs/inline";
+import { toRunPodJob } from "../api/facades/runpod/map";
 import { log } from "../lib/log";
 import { checkCallbackUrl } from "./callback";
 import { messageIdOf } from "../jobs/events";
@@ -54,10 +56,15 @@ export async function attemptDelivery(env: Env, row: DeliveryRow, attempt: numbe
   return step;
 }
 
-/** The job exactly as GET /jobs/:id shows it, with the event first. */
+/**
+ * The job exactly as GET /jobs/:id shows it (outputs inline when it asked), with the event first;
+ * a job that came through the RunPod facade gets RunPod's payload, as its /status shows it.
+ */
 export async function webhookBody(env: Env, job: JobRow, event: string, publicUrl: string | null): Promise<string> {
   const origin = publicUrl ?? stateOf(job).origin ?? "";
-  const view = await toJobView(job, { queuePosition: null, sign: linkSigner(env, origin) });
+  const plain = await toJobView(job, { queuePosition: null, sign: linkSigner(env, origin) });
+  const view = await withInlineOutputs(plain, job, env.OUTPUTS, config(env).INLINE_OUTPUT_MAX_BYTES);
+  if (job.facade === "runpod") return JSON.stringify(toRunPodJob(view, Date.now()));
   return JSON.stringify({ event, ...view });
 }
 

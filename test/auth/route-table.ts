@@ -22,6 +22,7 @@ export type RouteRow = {
 
 const NO_HOST = "no-such-host";
 const NO_UUID = "00000000-0000-4000-8000-000000000000";
+const RUNPOD_ENDPOINT = "route-table-ep";
 /** A 1×1 PNG. */
 export const TINY_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -65,6 +66,15 @@ export const ROUTES: RouteRow[] = [
   { name: "GET /keys", template: "/keys", method: "GET", path: () => "/keys", access: "admin", user: 403, admin: 200 },
   { name: "DELETE /keys/:id", template: "/keys/{id}", method: "DELETE", path: () => `/keys/${NO_UUID}`, access: "admin", user: 403, admin: 404 },
   { name: "GET /metrics", template: "/metrics", method: "GET", path: () => "/metrics", access: "admin", user: 403, admin: 200 },
+  // The RunPod facade: RunPod's paths, our auth. Its run/runsync jobs stay queued here (no hosts); purge-queue, after them, cancels them.
+  { name: "POST /runpod/…/run", template: "/runpod/v2/{endpointId}/run", method: "POST", path: () => `/runpod/v2/${RUNPOD_ENDPOINT}/run`, body: () => ({ input: { workflow: tinyGraph(Math.floor(Math.random() * 1e6)) } }), access: "user", user: 200, admin: 200 },
+  { name: "POST /runpod/…/runsync", template: "/runpod/v2/{endpointId}/runsync", method: "POST", path: () => `/runpod/v2/${RUNPOD_ENDPOINT}/runsync?wait=0`, body: () => ({ input: { workflow: tinyGraph(Math.floor(Math.random() * 1e6)) } }), access: "user", user: 200, admin: 200 },
+  { name: "GET /runpod/…/status/:id", template: "/runpod/v2/{endpointId}/status/{id}", method: "GET", path: (f) => `/runpod/v2/${RUNPOD_ENDPOINT}/status/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
+  { name: "GET /runpod/…/status-sync/:id", template: "/runpod/v2/{endpointId}/status-sync/{id}", method: "GET", path: (f) => `/runpod/v2/${RUNPOD_ENDPOINT}/status-sync/${f.ownJobId}?wait=0`, access: "user", user: 200, admin: 200 },
+  { name: "GET /runpod/…/stream/:id", template: "/runpod/v2/{endpointId}/stream/{id}", method: "GET", path: (f) => `/runpod/v2/${RUNPOD_ENDPOINT}/stream/${f.ownJobId}?wait=0`, access: "user", user: 200, admin: 200 },
+  { name: "POST /runpod/…/cancel/:id", template: "/runpod/v2/{endpointId}/cancel/{id}", method: "POST", path: (f) => `/runpod/v2/${RUNPOD_ENDPOINT}/cancel/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
+  { name: "GET /runpod/…/health", template: "/runpod/v2/{endpointId}/health", method: "GET", path: () => `/runpod/v2/${RUNPOD_ENDPOINT}/health`, access: "user", user: 200, admin: 200 },
+  { name: "POST /runpod/…/purge-queue", template: "/runpod/v2/{endpointId}/purge-queue", method: "POST", path: () => `/runpod/v2/${RUNPOD_ENDPOINT}/purge-queue`, access: "user", user: 200, admin: 200 },
   { name: "GET /usage", template: "/usage", method: "GET", path: () => "/usage", access: "user", user: 200, admin: 200 },
 ];
 

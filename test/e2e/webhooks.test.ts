@@ -2,6 +2,7 @@ import { exports } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addHost, spawnFake, type Fake } from "../helpers/fake";
+import { hmacHex } from "../helpers/hash";
 import { call, slowGraph, tinyGraph, waitFor, waitForTerminal } from "../helpers/gateway";
 import { delivery, received, settledJob, spawnReceiver, type Hook, type Receiver } from "../helpers/receiver";
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS, WEBHOOK_TIMEOUT_MS } from "../helpers/webhook-config";
@@ -21,11 +22,6 @@ async function runJob(hook: Hook, extra: Record<string, unknown> = {}) {
   const r = await call("POST", "/jobs", { workflow: tinyGraph(Math.floor(Math.random() * 0xffffff)), callbackUrl: hook.url, ...extra });
   expect(r.status, r.text).toBe(202);
   return waitForTerminal(r.json.id);
-}
-
-async function hmacHex(secret: string, body: string) {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return [...new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const gapsOf = (reqs: { at: number }[]) => reqs.slice(1).map((r, i) => r.at - reqs[i]!.at);

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { checkApiKey, type KeyCheck } from "../../auth/api-keys";
 import { jwtFailureMessage, jwtSettings, verifyJwt } from "../../auth/jwt";
 import { adoptLegacyJwtRows } from "../../auth/legacy-owners";
@@ -58,27 +58,35 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
         // Before the handler reads, so a subject's pre-0006 rows are there on its first request.
         await adoptLegacyJwtRows(c.env.DB, r.sub, id, now).catch((e: unknown) => log.warn("auth.legacy_adopt_failed", { owner: id, ...errorFields(e) }));
         c.set("caller", { id, role: r.role, via: "jwt" });
-      } else {
-        if (r.error.reason === "keys_unavailable") log.error("auth.jwks_unavailable", { detail: r.error.detail, requestId: c.get("requestId") });
-        c.set("authError", new ApiError("AUTH_FAILED", jwtFailureMessage(r.error), { reason: r.error.reason }));
+        return next();
       }
+      if (r.error.reason === "keys_unavailable") log.error("auth.jwks_unavailable", { detail: r.error.detail, requestId: c.get("requestId") });
+      const jwtError = new ApiError("AUTH_FAILED", jwtFailureMessage(r.error), { reason: r.error.reason });
+      // A Bearer token with two dots that does not even decode as a JWT may be an API key with dots
+      // in it (RunPod's clients send their key as a Bearer token). Anything that decodes as a JWT is
+      // judged as one only, and a token that is neither keeps the JWT's answer.
+      const asKey = r.error.reason === "malformed" ? await checkApiKey(cred.token, { apiKeys: cfg.API_KEYS, db: c.get("db"), nowMs: now }) : null;
+      if (asKey?.ok) useKey(c, asKey, now);
+      else c.set("authError", jwtError);
       return next();
     }
     const check = await checkApiKey(cred.secret, { apiKeys: cfg.API_KEYS, db: c.get("db"), nowMs: now });
-    if (!check.ok) {
-      c.set("authError", keyFailure(check));
-      return next();
-    }
-    c.set("caller", check.principal);
-    const stored = check.stored;
-    if (stored && (stored.lastUsedAtMs ?? 0) < now - LAST_USED_EVERY_MS) {
-      c.executionCtx.waitUntil(
-        c.get("db").update(apiKeys).set({ lastUsedAtMs: now }).where(eq(apiKeys.id, stored.id)).run()
-          .catch((e: unknown) => log.warn("key.last_used_failed", { keyId: stored.id, ...errorFields(e) })),
-      );
-    }
+    if (check.ok) useKey(c, check, now);
+    else c.set("authError", keyFailure(check));
     return next();
   };
+
+/** A valid key is the caller; a stored key's last use is noted, at most once a minute, after the answer. */
+function useKey(c: Context<AppEnv>, check: Extract<KeyCheck, { ok: true }>, now: number) {
+  c.set("caller", check.principal);
+  const stored = check.stored;
+  if (stored && (stored.lastUsedAtMs ?? 0) < now - LAST_USED_EVERY_MS) {
+    c.executionCtx.waitUntil(
+      c.get("db").update(apiKeys).set({ lastUsedAtMs: now }).where(eq(apiKeys.id, stored.id)).run()
+        .catch((e: unknown) => log.warn("key.last_used_failed", { keyId: stored.id, ...errorFields(e) })),
+    );
+  }
+}
 
 /**
  * Refuses a request without a valid credential (401) or without `role` (403), and hands the
