@@ -1,0 +1,109 @@
+// Jobs: filter by status, owner (admins) and workflow; each row has a live progress bar; queue
+// depth and the usage of the key (or, for admins, of the owner filtered on).
+
+import { api, TERMINAL, type Job, type Usage } from "../api";
+import { fill, h } from "../dom";
+import { watchJob, watchList, type Stop } from "../live";
+import type { Ctx } from "../main";
+
+const STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"];
+
+/** A job's progress as a <progress> bar and its label; shared with the job page and "try". */
+export function progressBar(job: Job) {
+  const pct = job.status === "succeeded" ? 100 : (job.progress?.percent ?? 0);
+  const label =
+    job.status === "queued" ? `queued${job.queuePosition ? ` #${job.queuePosition}` : ""}` : job.progress ? `${Math.round(pct)}% (${job.progress.value}/${job.progress.max})` : TERMINAL.has(job.status) ? job.status : "starting";
+  return h("span", { class: "bar" }, h("progress", { max: 100, value: pct, "data-percent": pct }), h("span", { class: "dim" }, ` ${label}`));
+}
+
+export const statusBadge = (status: string) => h("span", { class: `status status-${status}`, "data-status": status }, status);
+
+export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
+  const params = new URLSearchParams(sessionStorage.getItem("comfy-edge.jobFilters") ?? "");
+  const status = h("select", { name: "status" }, h("option", { value: "" }, "any status"), ...STATUSES.map((s) => h("option", { value: s, selected: params.get("status") === s }, s)));
+  const workflow = h("select", { name: "workflowId" }, h("option", { value: "" }, "any workflow"), ...ctx.caps.workflows.map((w) => h("option", { value: w.id, selected: params.get("workflowId") === w.id }, w.id)));
+  const owner = h("input", { name: "owner", placeholder: "owner id (e.g. cfg:3f2a…)", value: params.get("owner") ?? "" });
+  const usage = h("div", { id: "usage", class: "card" });
+  const body = h("tbody");
+  const rows = new Map<string, { tr: HTMLTableRowElement; stop?: Stop }>();
+
+  const query = () => {
+    const q = new URLSearchParams({ limit: "50" });
+    if (status.value) q.set("status", status.value);
+    if (workflow.value) q.set("workflowId", workflow.value);
+    if (ctx.role === "admin" && owner.value.trim()) q.set("owner", owner.value.trim());
+    return q;
+  };
+  const row = (job: Job) =>
+    h(
+      "tr",
+      { "data-job": job.id },
+      h("td", {}, h("a", { href: `#job/${job.id}` }, job.id.slice(0, 8))),
+      h("td", {}, statusBadge(job.status)),
+      h("td", {}, job.workflowId ?? "graph"),
+      h("td", {}, job.host ?? "—"),
+      h("td", { class: "progress" }, progressBar(job)),
+      h("td", { class: "dim" }, new Date(job.createdAt).toLocaleTimeString()),
+    );
+  const show = (jobs: Job[]) => {
+    const keep = new Set(jobs.map((j) => j.id));
+    for (const [id, r] of rows) if (!keep.has(id)) (r.stop?.(), rows.delete(id));
+    fill(
+      body,
+      ...jobs.map((job) => {
+        let r = rows.get(job.id);
+        if (!r) {
+          r = { tr: row(job) };
+          rows.set(job.id, r);
+          // Running rows follow their job live (the list is read from D1; progress lives on the host).
+          if (!TERMINAL.has(job.status)) {
+            const entry = r;
+            entry.stop = watchJob(job.id, (live) => {
+              const fresh = row(live);
+              entry.tr.replaceWith(fresh);
+              entry.tr = fresh;
+            });
+          }
+        } else if (TERMINAL.has(job.status) && r.tr.querySelector("[data-status]")?.getAttribute("data-status") !== job.status) {
+          const fresh = row(job);
+          r.tr.replaceWith(fresh);
+          r.tr = fresh;
+        }
+        return r.tr;
+      }),
+    );
+    if (!jobs.length) fill(body, h("tr", {}, h("td", { colspan: 6, class: "dim" }, "No jobs match.")));
+  };
+  const loadUsage = async () => {
+    const who = ctx.role === "admin" && owner.value.trim() ? owner.value.trim() : undefined;
+    const u = await api<Usage>("GET", `/usage${who ? `?owner=${encodeURIComponent(who)}` : ""}`);
+    const t = u.totals.jobs;
+    fill(
+      usage,
+      h("b", {}, "Usage "),
+      h("code", {}, u.owner),
+      ` ${u.from} → ${u.to}: ${t.total ?? 0} jobs (${t.succeeded ?? 0} succeeded, ${t.failed ?? 0} failed, ${(t.queued ?? 0) + (t.running ?? 0)} in flight), ${u.totals.gpuSeconds.toFixed(1)} GPU-s`,
+    );
+  };
+
+  let stopList: Stop | undefined;
+  const restart = () => {
+    sessionStorage.setItem("comfy-edge.jobFilters", query().toString());
+    for (const r of rows.values()) r.stop?.();
+    rows.clear();
+    stopList?.();
+    stopList = watchList(() => api<{ items: Job[] }>("GET", `/jobs?${query()}`), (list) => show(list.items));
+    void loadUsage().catch(() => fill(usage, "usage unavailable"));
+  };
+  const filters = h("form", { id: "job-filters", class: "card row" }, h("label", {}, "Status ", status), h("label", {}, "Workflow ", workflow), ctx.role === "admin" ? h("label", {}, "Owner ", owner) : null, h("button", { type: "submit" }, "Filter"));
+  filters.addEventListener("submit", (e) => (e.preventDefault(), restart()));
+  status.addEventListener("change", restart);
+  workflow.addEventListener("change", restart);
+
+  fill(root, h("h2", {}, "Jobs"), filters, usage, h("table", { id: "jobs" }, h("thead", {}, h("tr", {}, ...["Job", "Status", "Workflow", "Host", "Progress", "Created"].map((t) => h("th", {}, t)))), body));
+  restart();
+  return () => {
+    stopList?.();
+    for (const r of rows.values()) r.stop?.();
+  };
+}

@@ -1,0 +1,200 @@
+// The /admin console in a real browser (headless Debian Chromium, playwright-core), against a real
+// `wrangler dev` gateway and fake ComfyUI processes (test/browser/harness.ts). Each main view is
+// saved as a screenshot under test-output/browser/.
+import path from "node:path";
+import type { BrowserContext, Page, Request } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ADMIN_KEY, SHOTS, startWorld, USER_KEY, type World } from "./harness";
+
+const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
+let world: World;
+let context: BrowserContext;
+/** Every request the pages made, to check the key never travels in a URL. */
+const requests: Request[] = [];
+const cspViolations: string[] = [];
+
+beforeAll(async () => {
+  world = await startWorld();
+  context = await world.browser.newContext({ viewport: { width: 1280, height: 860 } });
+  context.on("request", (r) => requests.push(r));
+});
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await world?.close();
+});
+
+async function open(key: string, hash = ""): Promise<Page> {
+  const page = await context.newPage();
+  page.on("console", (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  page.on("dialog", (d) => void d.accept());
+  await page.goto(`${world.gateway}/admin${hash}`);
+  await page.fill("#api-key", key);
+  await page.click("#signin button[type=submit]");
+  await page.waitForSelector("#role");
+  return page;
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const pwned = (page: Page) => page.evaluate(() => (globalThis as { __pwned?: number }).__pwned);
+
+describe("the /admin console", () => {
+  test("is served with a strict Content-Security-Policy and holds no secret", async () => {
+    const res = await fetch(`${world.gateway}/admin`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const html = await res.text();
+    expect(html).not.toMatch(/<script>|<script [^>]*>[^<]/); // no inline script
+    expect(html).not.toContain(ADMIN_KEY);
+    const js = await (await fetch(`${world.gateway}/admin/console.js`)).text();
+    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+  });
+
+  test("refuses a wrong key, signs in with the key kept in sessionStorage and sent only as a header", async () => {
+    const page = await context.newPage();
+    await page.goto(`${world.gateway}/admin`);
+    await shot(page, "0-sign-in");
+    await page.fill("#api-key", "not-a-key");
+    await page.click("#signin button[type=submit]");
+    await expect.poll(() => page.textContent("#signin-status")).toContain("AUTH_FAILED");
+    await page.fill("#api-key", ADMIN_KEY);
+    await page.click("#signin button[type=submit]");
+    await page.waitForSelector("#role");
+    expect(await page.textContent("#role")).toBe("admin");
+    expect(await page.evaluate(() => sessionStorage.getItem("comfy-edge.apiKey"))).toBe(ADMIN_KEY);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    await page.waitForSelector("#hosts");
+    const api = requests.filter((r) => new URL(r.url()).pathname === "/hosts");
+    expect(api.length).toBeGreaterThan(0);
+    expect(api.some((r) => r.headers()["x-api-key"] === ADMIN_KEY)).toBe(true);
+    expect(requests.filter((r) => r.url().includes(ADMIN_KEY))).toEqual([]);
+    await page.close();
+  });
+
+  test("a user sees the jobs and the try form, not the host admin", async () => {
+    const page = await open(USER_KEY);
+    expect(await page.textContent("#role")).toBe("user");
+    await page.waitForSelector("#jobs");
+    expect(await page.$$eval("#nav a", (as) => as.map((a) => a.textContent))).toEqual(["Jobs", "Try a workflow"]);
+    expect(await page.$("#job-filters input[name=owner]")).toBeNull();
+    await page.goto(`${world.gateway}/admin#hosts`);
+    await page.waitForSelector("#jobs");
+    await page.close();
+  });
+
+  test("adds a host and sees it online with its models", async () => {
+    const fakeUrl = await world.fake(["--step-ms", "120"]);
+    const page = await open(ADMIN_KEY, "#hosts");
+    await page.fill("#add-host input[name=name]", "gpu-a");
+    await page.fill("#add-host input[name=url]", fakeUrl);
+    await page.fill("#add-host input[name=slots]", "2");
+    await page.fill("#add-host textarea[name=headers]", "X-Tunnel-Token: t0ps3cret");
+    await page.click("#add-host button[type=submit]");
+    const row = page.locator('tr[data-host="gpu-a"]');
+    await expect.poll(() => row.locator("[data-state]").getAttribute("data-state"), { timeout: 15_000 }).toBe("online");
+    expect(await row.textContent()).toContain("tunnel headers set");
+    expect(await page.content()).not.toContain("t0ps3cret");
+    await expect.poll(() => row.textContent(), { timeout: 20_000, interval: 1000 }).toContain("sd15.safetensors");
+    await shot(page, "1-hosts");
+    await page.close();
+  });
+
+  test("try a workflow: the form follows the input schema, the progress bar advances and the image appears", async () => {
+    const page = await open(ADMIN_KEY, "#try");
+    await page.selectOption("#workflow", "sd15");
+    // Typed fields from the schema: bounds on numbers, enums as selects.
+    expect(await page.getAttribute("#in-width", "max")).toBe("2048");
+    expect(await page.getAttribute("#in-steps", "min")).toBe("1");
+    expect(await page.$$eval("#in-sampler_name option", (o) => o.length)).toBeGreaterThan(3);
+    await page.fill("#in-prompt", `a lighthouse ${HOSTILE}`);
+    await page.fill("#in-steps", "40");
+    await page.fill("#in-seed", "101");
+    await page.fill("#in-width", "256");
+    await page.fill("#in-height", "256");
+    await page.fill("#metadata-input", JSON.stringify({ note: HOSTILE }));
+    await page.click("#try-form button[type=submit]");
+    await page.waitForSelector("#try-job progress");
+    const seen: number[] = [];
+    await expect
+      .poll(
+        async () => {
+          const v = Number(await page.getAttribute("#try-job progress", "data-percent"));
+          if (!seen.includes(v)) seen.push(v);
+          return seen.filter((p) => p > 0 && p < 100).length;
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBeGreaterThanOrEqual(2);
+    await shot(page, "2-try-running");
+    const img = page.locator("#try-job img.thumb").first();
+    await img.waitFor({ timeout: 30_000 });
+    await expect.poll(() => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.textContent("#try-job [data-status]")).toBe("succeeded");
+    // Hostile values are shown as the characters they are, and nothing ran.
+    expect(await page.textContent("#try-job #metadata")).toContain(HOSTILE);
+    expect(await page.textContent("#try-job #inputs")).toContain(HOSTILE);
+    expect(await page.$$eval("#try-job img", (imgs) => imgs.every((i) => i.classList.contains("thumb")))).toBe(true);
+    expect(await pwned(page)).toBeUndefined();
+    await shot(page, "3-try-done");
+    // The job page and the list show the same job.
+    await page.click("#try-job a[href^='#job/']");
+    await page.waitForSelector("#deliveries");
+    await page.locator("#view-job img.thumb").first().waitFor();
+    expect(await page.textContent("#view-job #metadata")).toContain(HOSTILE);
+    expect(await pwned(page)).toBeUndefined();
+    await shot(page, "4-job");
+    await page.close();
+  });
+
+  test("cancels a running job from its page", async () => {
+    const job = await world.admin<{ id: string }>("POST", "/jobs", { workflowId: "sd15", inputs: { prompt: "slow", steps: 150, seed: 202, width: 256, height: 256 }, metadata: { hostile: HOSTILE } });
+    const page = await open(ADMIN_KEY, "#jobs");
+    const row = page.locator(`tr[data-job="${job.id}"]`);
+    await expect.poll(() => row.locator("progress").getAttribute("data-percent"), { timeout: 20_000, interval: 200 }).not.toBe("0");
+    await shot(page, "5-jobs");
+    await row.locator("a").click();
+    await page.click("#cancel-job");
+    await expect.poll(() => page.getAttribute("#view-job [data-status]", "data-status"), { timeout: 20_000 }).toBe("canceled");
+    expect(await page.textContent("#view-job #metadata")).toContain(HOSTILE);
+    expect(await pwned(page)).toBeUndefined();
+    await page.close();
+  });
+
+  test("filters jobs by status and workflow", async () => {
+    const page = await open(ADMIN_KEY, "#jobs");
+    await page.selectOption("#job-filters select[name=status]", "canceled");
+    await expect.poll(() => page.$$eval("#jobs [data-status]", (s) => [...new Set(s.map((x) => x.getAttribute("data-status")))])).toEqual(["canceled"]);
+    await page.selectOption("#job-filters select[name=status]", "");
+    await page.selectOption("#job-filters select[name=workflowId]", "flux");
+    await expect.poll(() => page.textContent("#jobs tbody")).toContain("No jobs match");
+    await page.close();
+  });
+
+  test("drains a host and resumes it", async () => {
+    const page = await open(ADMIN_KEY, "#hosts");
+    const row = page.locator('tr[data-host="gpu-a"]');
+    await row.locator('button[data-action="drain"]').click();
+    await expect.poll(() => row.locator("[data-state]").getAttribute("data-state"), { timeout: 10_000 }).toBe("draining");
+    await shot(page, "6-hosts-draining");
+    await row.locator('button[data-action="resume"]').click();
+    await expect.poll(() => row.locator("[data-state]").getAttribute("data-state"), { timeout: 10_000 }).toBe("online");
+    await page.close();
+  });
+
+  test("a hostile host error and job error are rendered as text and nothing runs", async () => {
+    // Host names are restricted to [A-Za-z0-9._:-] by the API; a host URL path and a job's error
+    // message are the free text an admin can plant. An unreachable host's lastError names its URL.
+    await world.admin("POST", "/hosts", { name: "evil", url: `http://127.0.0.1:9/${encodeURIComponent(HOSTILE)}`, slots: 1 });
+    const page = await open(ADMIN_KEY, "#hosts");
+    await page.locator('tr[data-host="evil"]').waitFor();
+    expect(await pwned(page)).toBeUndefined();
+    expect(await page.$$eval("#hosts img", (i) => i.length)).toBe(0);
+    await world.admin("DELETE", "/hosts/evil");
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
+});
