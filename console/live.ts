@@ -7,7 +7,7 @@
 // startedAt; `progress` {node,value,max,percent} → progress; `output` → outputs; the terminal
 // event carries the whole job. The views only ever see whole job objects, so none of them changes.
 
-import { api, TERMINAL, type Job } from "./api";
+import { api, ApiFailure, TERMINAL, type Job } from "./api";
 
 export const JOB_POLL_MS = 1000;
 export const LIST_POLL_MS = 2000;
@@ -16,9 +16,10 @@ export type Stop = () => void;
 
 /**
  * Calls `tick` now and then every `ms` while the page is visible (hidden tabs do not poll), never
- * two at once. `tick` returning false ends the loop.
+ * two at once. `tick` returning false ends the loop; a tick that throws is retried on the next
+ * beat, after `onError` heard of it (a 404 stops the loop: what it follows is gone).
  */
-export function every(ms: number, tick: () => Promise<boolean | void>): Stop {
+export function every(ms: number, tick: () => Promise<boolean | void>, onError?: (e: unknown) => void): Stop {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = async () => {
@@ -28,8 +29,9 @@ export function every(ms: number, tick: () => Promise<boolean | void>): Stop {
     let again: boolean | void = true;
     try {
       again = await tick();
-    } catch {
-      /* a failed poll is retried on the next beat */
+    } catch (e) {
+      onError?.(e);
+      if (e instanceof ApiFailure && e.status === 404) again = false;
     }
     if (again === false) return stop();
     if (!stopped) timer = setTimeout(run, ms);
@@ -48,7 +50,7 @@ export function every(ms: number, tick: () => Promise<boolean | void>): Stop {
 }
 
 /** Follows one job until it is terminal: `onJob` gets the whole job object on every change. */
-export function watchJob(id: string, onJob: (job: Job) => void): Stop {
+export function watchJob(id: string, onJob: (job: Job) => void, onError?: (e: unknown) => void): Stop {
   let last = "";
   return every(JOB_POLL_MS, async () => {
     const job = await api<Job>("GET", `/jobs/${encodeURIComponent(id)}`);
@@ -58,10 +60,10 @@ export function watchJob(id: string, onJob: (job: Job) => void): Stop {
       onJob(job);
     }
     return !TERMINAL.has(job.status);
-  });
+  }, onError);
 }
 
 /** Re-reads a list (hosts, jobs, deliveries) every LIST_POLL_MS while visible. */
-export function watchList<T>(load: () => Promise<T>, onList: (list: T) => void): Stop {
-  return every(LIST_POLL_MS, async () => onList(await load()));
+export function watchList<T>(load: () => Promise<T>, onList: (list: T) => void, onError?: (e: unknown) => void): Stop {
+  return every(LIST_POLL_MS, async () => onList(await load()), onError);
 }

@@ -124,7 +124,7 @@ export function mountHosts(root: HTMLElement, _ctx: Ctx): Stop {
       render();
       // A host new to this page gets its models asked for now rather than at the next slow beat.
       if (hosts.some((x) => !models.has(x.name))) void loadModels().catch(() => undefined);
-    }),
+    }, (e) => notice(status, describe(e), "error")),
     every(MODELS_POLL_MS, loadModels),
   ];
   return () => stops.forEach((s) => s());

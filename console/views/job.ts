@@ -98,7 +98,7 @@ export function mountJob(root: HTMLElement, _ctx: Ctx, id: string): Stop {
     if (!items.length) fill(deliveries, h("tr", {}, h("td", { colspan: 6, class: "dim" }, "No webhook deliveries (the job has no callbackUrl).")));
   };
   const stops = [
-    watchJob(id, (job) => fill(details, jobDetails(job, cancelJob(id, status)))),
+    watchJob(id, (job) => fill(details, jobDetails(job, cancelJob(id, status))), (e) => notice(details, describe(e), "error")),
     watchList(() => api<{ items: Delivery[] }>("GET", `/webhooks/deliveries?jobId=${encodeURIComponent(id)}&limit=20`), (l) => showDeliveries(l.items)),
   ];
   return () => stops.forEach((s) => s());

@@ -1,7 +1,7 @@
 // Jobs: filter by status, owner (admins) and workflow; each row has a live progress bar; queue
 // depth and the usage of the key (or, for admins, of the owner filtered on).
 
-import { api, TERMINAL, type Job, type Usage } from "../api";
+import { api, describe, TERMINAL, type Job, type Usage } from "../api";
 import { fill, h } from "../dom";
 import { watchJob, watchList, type Stop } from "../live";
 import type { Ctx } from "../main";
@@ -92,7 +92,7 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
     for (const r of rows.values()) r.stop?.();
     rows.clear();
     stopList?.();
-    stopList = watchList(() => api<{ items: Job[] }>("GET", `/jobs?${query()}`), (list) => show(list.items));
+    stopList = watchList(() => api<{ items: Job[] }>("GET", `/jobs?${query()}`), (list) => show(list.items), (e) => fill(body, h("tr", {}, h("td", { colspan: 6, class: "notice error" }, describe(e)))));
     void loadUsage().catch(() => fill(usage, "usage unavailable"));
   };
   const filters = h("form", { id: "job-filters", class: "card row" }, h("label", {}, "Status ", status), h("label", {}, "Workflow ", workflow), ctx.role === "admin" ? h("label", {}, "Owner ", owner) : null, h("button", { type: "submit" }, "Filter"));

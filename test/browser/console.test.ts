@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN_KEY, SHOTS, startWorld, USER_KEY, type World } from "./harness";
 
 const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
+/** A 1×1 PNG. */
+const TINY_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 let world: World;
 let context: BrowserContext;
 /** Every request the pages made, to check the key never travels in a URL. */
@@ -161,6 +163,38 @@ describe("the /admin console", () => {
     await expect.poll(() => page.getAttribute("#view-job [data-status]", "data-status"), { timeout: 20_000 }).toBe("canceled");
     expect(await page.textContent("#view-job #metadata")).toContain(HOSTILE);
     expect(await pwned(page)).toBeUndefined();
+    await page.close();
+  });
+
+  test("try a workflow with an image input: the file is uploaded and the job runs on it", async () => {
+    const page = await open(ADMIN_KEY, "#try");
+    await page.selectOption("#workflow", "sd15_img2img");
+    expect(await page.getAttribute("#in-image", "type")).toBe("file");
+    expect(await page.getAttribute("#in-denoise", "max")).toBe("1");
+    await page.fill("#in-prompt", "an oil painting");
+    await page.fill("#in-seed", "303");
+    await page.fill("#in-steps", "5");
+    await page.setInputFiles("#in-image", { name: "dot.png", mimeType: "image/png", buffer: Buffer.from(TINY_PNG_BASE64, "base64") });
+    await page.click("#try-form button[type=submit]");
+    await expect.poll(() => page.getAttribute("#try-job [data-status]", "data-status"), { timeout: 30_000 }).toBe("succeeded");
+    expect(await page.textContent("#try-job #inputs")).toContain("dot.png");
+    await page.locator("#try-job img.thumb").first().waitFor();
+    await page.close();
+  });
+
+  test("shows a job's webhook deliveries and redelivers a failed one", async () => {
+    const receiver = await world.receiver();
+    await fetch(`${receiver}/__receiver/script`, { method: "POST", body: JSON.stringify({ path: "/hook", responses: [{ status: 400, body: "no" }] }) });
+    const job = await world.admin<{ id: string }>("POST", "/jobs", { workflowId: "sd15", inputs: { prompt: "hooked", steps: 3, seed: 404, width: 256, height: 256 }, callbackUrl: `${receiver}/hook` });
+    const page = await open(ADMIN_KEY, `#job/${job.id}`);
+    const first = page.locator("#deliveries tbody tr", { hasText: `${job.id}:succeeded` }).first();
+    await expect.poll(() => first.textContent(), { timeout: 30_000 }).toContain("failed");
+    expect(await first.textContent()).toContain("HTTP 400");
+    await first.locator("button", { hasText: "Redeliver" }).click();
+    await expect.poll(() => page.textContent("#job-status")).toContain("Redelivery");
+    await expect.poll(() => page.locator("#deliveries tbody tr").count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator("#deliveries tbody tr", { hasText: "~" }).textContent(), { timeout: 30_000 }).toContain("succeeded");
+    await shot(page, "7-job-deliveries");
     await page.close();
   });
 

@@ -43,7 +43,9 @@ async function startGateway(persist: string) {
   const child = spawn(
     wrangler,
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--show-interactive-dev-session=false", "--test-scheduled",
-      "--var", "TRUST_CF_CONNECTING_IP:false", "--var", `API_KEYS:${ADMIN_KEY}:admin,${USER_KEY}:user`, "--var", "HOST_TICK_MS:500"],
+      "--var", "TRUST_CF_CONNECTING_IP:false", "--var", `API_KEYS:${ADMIN_KEY}:admin,${USER_KEY}:user`, "--var", "HOST_TICK_MS:500",
+      // Webhooks to the local test receiver (http, loopback): development only, as in `npm run dev` setups.
+      "--var", "ALLOW_PRIVATE_URLS:true"],
     { cwd: root, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
@@ -98,6 +100,11 @@ export async function startWorld() {
     /** A fresh fake ComfyUI process; `args` go to test/fakes/comfyui/server.ts. */
     async fake(args: string[] = []): Promise<string> {
       const res = await fetch(`${launcher.url}/fakes`, { method: "POST", body: JSON.stringify({ args }) });
+      return ((await res.json()) as { url: string }).url;
+    },
+    /** A webhook receiver process (test/fakes/receiver.ts): its base URL. */
+    async receiver(): Promise<string> {
+      const res = await fetch(`${launcher.url}/receivers`, { method: "POST" });
       return ((await res.json()) as { url: string }).url;
     },
     /** The API as the admin (for arranging state the UI is then checked against). */
