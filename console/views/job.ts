@@ -82,7 +82,12 @@ export function mountJob(root: HTMLElement, _ctx: Ctx, id: string): Stop {
     h("h3", {}, "Webhook deliveries"),
     h("table", { id: "deliveries" }, h("thead", {}, h("tr", {}, ...["Delivery", "Event", "Status", "Attempts", "Last", ""].map((t) => h("th", {}, t)))), deliveries),
   );
+  let lastDeliveries = "";
   const showDeliveries = (items: Delivery[]) => {
+    const seen = JSON.stringify(items.map((d) => [d.id, d.status]));
+    // A finished job is no longer polled, but its `webhook` follows the newest terminal delivery.
+    if (lastDeliveries && seen !== lastDeliveries) void api<Job>("GET", `/jobs/${encodeURIComponent(id)}`).then((job) => fill(details, jobDetails(job, cancelJob(id, status))), () => undefined);
+    lastDeliveries = seen;
     fill(
       deliveries,
       ...items.map((d) => {

@@ -6,7 +6,7 @@ import type { BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN_KEY, SHOTS, startWorld, USER_KEY, type World } from "./harness";
 
-const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
+const HOSTILE = "<img src=x onerror=window.__pwned=1>";
 /** A 1×1 PNG. */
 const TINY_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 let world: World;
@@ -194,6 +194,8 @@ describe("the /admin console", () => {
     await expect.poll(() => page.textContent("#job-status")).toContain("Redelivery");
     await expect.poll(() => page.locator("#deliveries tbody tr").count(), { timeout: 10_000 }).toBe(2);
     await expect.poll(() => page.locator("#deliveries tbody tr", { hasText: "~" }).textContent(), { timeout: 30_000 }).toContain("succeeded");
+    // The job's own webhook field follows the redelivery.
+    await expect.poll(() => page.textContent("#view-job dl.facts"), { timeout: 10_000 }).toMatch(/succeeded \(.*~/);
     await shot(page, "7-job-deliveries");
     await page.close();
   });
@@ -219,14 +221,26 @@ describe("the /admin console", () => {
     await page.close();
   });
 
-  test("a hostile host error and job error are rendered as text and nothing runs", async () => {
-    // Host names are restricted to [A-Za-z0-9._:-] by the API; a host URL path and a job's error
-    // message are the free text an admin can plant. An unreachable host's lastError names its URL.
-    await world.admin("POST", "/hosts", { name: "evil", url: `http://127.0.0.1:9/${encodeURIComponent(HOSTILE)}`, slots: 1 });
-    const page = await open(ADMIN_KEY, "#hosts");
+  test("hostile values in a failed job's error and in a host's URL are rendered as text and nothing runs", async () => {
+    // Host names are limited to [A-Za-z0-9._:-] by the API; a host's URL and a failed job's error
+    // (ComfyUI's message naming the node type) are free text that reaches the page.
+    const job = await world.admin<{ id: string }>("POST", "/jobs", {
+      workflow: { "1": { class_type: HOSTILE, inputs: {} }, "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "x" } } },
+      metadata: { [HOSTILE]: HOSTILE },
+    });
+    const page = await open(ADMIN_KEY, `#job/${job.id}`);
+    await expect.poll(() => page.getAttribute("#view-job [data-status]", "data-status"), { timeout: 30_000 }).toBe("failed");
+    const error = page.locator("#view-job .card.error").first();
+    expect(await error.locator("code.code").textContent()).toMatch(/^[A-Z_]+$/);
+    expect(await page.textContent("#view-job")).toContain(HOSTILE);
+    expect(await page.textContent("#view-job #metadata")).toContain(`${HOSTILE}${HOSTILE}`);
+    await shot(page, "8-job-failed-hostile");
+    // Registered after the job ended, so no job is placed on this unreachable host.
+    await world.admin("POST", "/hosts", { name: "evil", url: `http://127.0.0.1:9/${HOSTILE}`, slots: 1 });
+    await page.goto(`${world.gateway}/admin#hosts`);
     await page.locator('tr[data-host="evil"]').waitFor();
+    expect(await page.$$eval("img", (i) => i.length)).toBe(0);
     expect(await pwned(page)).toBeUndefined();
-    expect(await page.$$eval("#hosts img", (i) => i.length)).toBe(0);
     await world.admin("DELETE", "/hosts/evil");
     expect(cspViolations).toEqual([]);
     await page.close();
