@@ -14,6 +14,8 @@ let context: BrowserContext;
 /** Every request the pages made, to check the key never travels in a URL. */
 const requests: Request[] = [];
 const cspViolations: string[] = [];
+/** Uncaught errors in the console's script. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   world = await startWorld();
@@ -30,6 +32,7 @@ async function open(key: string, hash = ""): Promise<Page> {
   page.on("console", (m) => {
     if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
   });
+  page.on("pageerror", (e) => pageErrors.push(e.message));
   page.on("dialog", (d) => void d.accept());
   await page.goto(`${world.gateway}/admin${hash}`);
   await page.fill("#api-key", key);
@@ -243,6 +246,7 @@ describe("the /admin console", () => {
     expect(await pwned(page)).toBeUndefined();
     await world.admin("DELETE", "/hosts/evil");
     expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
     await page.close();
   });
 });
