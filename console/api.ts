@@ -91,6 +91,7 @@ export type Workflow = { id: string; name: string; description?: string; version
 export type Capabilities = { workflows: Workflow[]; limits: Record<string, number>; hosts?: { host: string; state: string; models: Record<string, string[]> | null; checkedAt: string | null }[] };
 export type Delivery = { id: string; jobId: string; url: string; event: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; createdAt: string };
 export type Usage = { owner: string; from: string; to: string; totals: { jobs: Record<string, number>; gpuSeconds: number } };
+export type Key = { id: string; name: string; role: string; revokedAt: string | null };
 export type Health = { ok: boolean; auth: string; jobs?: { queued: number; running: number } };
 
 export const TERMINAL = new Set(["succeeded", "failed", "canceled", "expired"]);

@@ -1,8 +1,8 @@
 // Jobs: filter by status, owner (admins) and workflow; each row has a live progress bar; queue
 // depth and the usage of the key (or, for admins, of the owner filtered on).
 
-import { api, describe, TERMINAL, type Job, type Usage } from "../api";
-import { fill, h } from "../dom";
+import { api, describe, TERMINAL, type Job, type Key, type Usage } from "../api";
+import { fill, h, safeUrl } from "../dom";
 import { watchJob, watchList, type Stop } from "../live";
 import type { Ctx } from "../main";
 
@@ -16,13 +16,24 @@ export function progressBar(job: Job) {
   return h("span", { class: "bar" }, h("progress", { max: 100, value: pct, "data-percent": pct }), h("span", { class: "dim" }, ` ${label}`));
 }
 
+/**
+ * The job's latest image: its last image output once it succeeded. (Live sampler previews need
+ * the preview stream of GET /jobs/:id/events; until then a running row shows its progress only.)
+ */
+function latestImage(job: Job) {
+  const out = job.outputs.filter((o) => o.kind === "image").at(-1);
+  const src = safeUrl(out?.url);
+  return src ? h("img", { src, alt: out!.name, class: "mini", loading: "lazy" }) : null;
+}
+
 export const statusBadge = (status: string) => h("span", { class: `status status-${status}`, "data-status": status }, status);
 
 export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
   const params = new URLSearchParams(sessionStorage.getItem("comfy-edge.jobFilters") ?? "");
   const status = h("select", { name: "status" }, h("option", { value: "" }, "any status"), ...STATUSES.map((s) => h("option", { value: s, selected: params.get("status") === s }, s)));
   const workflow = h("select", { name: "workflowId" }, h("option", { value: "" }, "any workflow"), ...ctx.caps.workflows.map((w) => h("option", { value: w.id, selected: params.get("workflowId") === w.id }, w.id)));
-  const owner = h("input", { name: "owner", placeholder: "owner id (e.g. cfg:3f2a…)", value: params.get("owner") ?? "" });
+  const owner = h("input", { name: "owner", placeholder: "owner id (e.g. cfg:3f2a…)", value: params.get("owner") ?? "", list: "owners" });
+  const owners = h("datalist", { id: "owners" });
   const usage = h("div", { id: "usage", class: "card" });
   const body = h("tbody");
   const rows = new Map<string, { tr: HTMLTableRowElement; stop?: Stop }>();
@@ -43,6 +54,7 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
       h("td", {}, job.workflowId ?? "graph"),
       h("td", {}, job.host ?? "—"),
       h("td", { class: "progress" }, progressBar(job)),
+      h("td", { class: "preview" }, latestImage(job)),
       h("td", { class: "dim" }, new Date(job.createdAt).toLocaleTimeString()),
     );
   const show = (jobs: Job[]) => {
@@ -72,17 +84,34 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
         return r.tr;
       }),
     );
-    if (!jobs.length) fill(body, h("tr", {}, h("td", { colspan: 6, class: "dim" }, "No jobs match.")));
+    if (!jobs.length) fill(body, h("tr", {}, h("td", { colspan: 7, class: "dim" }, "No jobs match.")));
   };
-  const loadUsage = async () => {
-    const who = ctx.role === "admin" && owner.value.trim() ? owner.value.trim() : undefined;
-    const u = await api<Usage>("GET", `/usage${who ? `?owner=${encodeURIComponent(who)}` : ""}`);
+  const usageRow = (label: string, u: Usage) => {
     const t = u.totals.jobs;
+    const pick = h("a", { href: "#jobs", "data-owner": u.owner }, label);
+    pick.addEventListener("click", (e) => {
+      e.preventDefault();
+      owner.value = u.owner;
+      restart();
+    });
+    return h("tr", {}, h("td", {}, ctx.role === "admin" ? pick : label, " ", h("code", { class: "dim" }, u.owner)), ...[t.total ?? 0, t.succeeded ?? 0, t.failed ?? 0, (t.queued ?? 0) + (t.running ?? 0) + (t.canceling ?? 0), u.totals.gpuSeconds.toFixed(1)].map((n) => h("td", {}, String(n))));
+  };
+  /** Usage over the last 30 days: the key's own, an owner filtered on, and (admins) each stored key's. */
+  const loadUsage = async () => {
+    const usageOf = (who?: string) => api<Usage>("GET", `/usage${who ? `?owner=${encodeURIComponent(who)}` : ""}`);
+    const rows: [string, Usage][] = [["you", await usageOf()]];
+    const filtered = ctx.role === "admin" ? owner.value.trim() : "";
+    if (filtered && filtered !== ctx.owner) rows.push(["filtered owner", await usageOf(filtered)]);
+    if (ctx.role === "admin") {
+      const keys = (await api<{ items: Key[] }>("GET", "/keys")).items.filter((k) => !k.revokedAt).slice(0, 20);
+      fill(owners, ...keys.map((k) => h("option", { value: `key:${k.id}` }, `${k.name} (${k.role})`)));
+      for (const k of keys) if (`key:${k.id}` !== filtered) rows.push([`key "${k.name}"`, await usageOf(`key:${k.id}`)]);
+    }
+    const first = rows[0]![1];
     fill(
       usage,
-      h("b", {}, "Usage "),
-      h("code", {}, u.owner),
-      ` ${u.from} → ${u.to}: ${t.total ?? 0} jobs (${t.succeeded ?? 0} succeeded, ${t.failed ?? 0} failed, ${(t.queued ?? 0) + (t.running ?? 0)} in flight), ${u.totals.gpuSeconds.toFixed(1)} GPU-s`,
+      h("b", {}, `Usage ${first.from} → ${first.to}`),
+      h("table", { id: "usage-table" }, h("thead", {}, h("tr", {}, ...["Owner", "Jobs", "Succeeded", "Failed", "In flight", "GPU-s"].map((x) => h("th", {}, x)))), h("tbody", {}, ...rows.map(([label, u]) => usageRow(label, u)))),
     );
   };
 
@@ -92,15 +121,15 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
     for (const r of rows.values()) r.stop?.();
     rows.clear();
     stopList?.();
-    stopList = watchList(() => api<{ items: Job[] }>("GET", `/jobs?${query()}`), (list) => show(list.items), (e) => fill(body, h("tr", {}, h("td", { colspan: 6, class: "notice error" }, describe(e)))));
+    stopList = watchList(() => api<{ items: Job[] }>("GET", `/jobs?${query()}`), (list) => show(list.items), (e) => fill(body, h("tr", {}, h("td", { colspan: 7, class: "notice error" }, describe(e)))));
     void loadUsage().catch(() => fill(usage, "usage unavailable"));
   };
-  const filters = h("form", { id: "job-filters", class: "card row" }, h("label", {}, "Status ", status), h("label", {}, "Workflow ", workflow), ctx.role === "admin" ? h("label", {}, "Owner ", owner) : null, h("button", { type: "submit" }, "Filter"));
+  const filters = h("form", { id: "job-filters", class: "card row" }, h("label", {}, "Status ", status), h("label", {}, "Workflow ", workflow), ctx.role === "admin" ? h("label", {}, "Owner ", owner, owners) : null, h("button", { type: "submit" }, "Filter"));
   filters.addEventListener("submit", (e) => (e.preventDefault(), restart()));
   status.addEventListener("change", restart);
   workflow.addEventListener("change", restart);
 
-  fill(root, h("h2", {}, "Jobs"), filters, usage, h("table", { id: "jobs" }, h("thead", {}, h("tr", {}, ...["Job", "Status", "Workflow", "Host", "Progress", "Created"].map((t) => h("th", {}, t)))), body));
+  fill(root, h("h2", {}, "Jobs"), filters, usage, h("table", { id: "jobs" }, h("thead", {}, h("tr", {}, ...["Job", "Status", "Workflow", "Host", "Progress", "Image", "Created"].map((t) => h("th", {}, t)))), body));
   restart();
   return () => {
     stopList?.();

@@ -203,8 +203,18 @@ describe("the /admin console", () => {
     await page.close();
   });
 
-  test("filters jobs by status and workflow", async () => {
+  test("filters jobs by status, workflow and owner; shows usage per key", async () => {
+    await world.admin("POST", "/keys", { name: `render farm ${HOSTILE}`, role: "user" });
     const page = await open(ADMIN_KEY, "#jobs");
+    const farm = page.locator("#usage-table tr", { hasText: "render farm" });
+    expect(await farm.textContent()).toContain(HOSTILE);
+    expect(await page.locator("#usage-table tr", { hasText: "you" }).locator("td").nth(1).textContent()).not.toBe("0");
+    await farm.locator("a").click();
+    await expect.poll(() => page.textContent("#jobs tbody")).toContain("No jobs match");
+    await page.fill("#job-filters input[name=owner]", "");
+    await page.click("#job-filters button[type=submit]");
+    await page.locator("#jobs tbody img.mini").first().waitFor();
+    await shot(page, "5b-jobs-usage");
     await page.selectOption("#job-filters select[name=status]", "canceled");
     await expect.poll(() => page.$$eval("#jobs [data-status]", (s) => [...new Set(s.map((x) => x.getAttribute("data-status")))])).toEqual(["canceled"]);
     await page.selectOption("#job-filters select[name=status]", "");
