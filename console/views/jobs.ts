@@ -23,7 +23,7 @@ export function progressBar(job: Job) {
 function latestImage(job: Job) {
   const out = job.outputs.filter((o) => o.kind === "image").at(-1);
   const src = safeUrl(out?.url);
-  return src ? h("img", { src, alt: out!.name, class: "mini", loading: "lazy" }) : null;
+  return src ? h("img", { src, alt: out!.name, class: "mini" }) : null;
 }
 
 export const statusBadge = (status: string) => h("span", { class: `status status-${status}`, "data-status": status }, status);
@@ -97,16 +97,18 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
     return h("tr", {}, h("td", {}, ctx.role === "admin" ? pick : label, " ", h("code", { class: "dim" }, u.owner)), ...[t.total ?? 0, t.succeeded ?? 0, t.failed ?? 0, (t.queued ?? 0) + (t.running ?? 0) + (t.canceling ?? 0), u.totals.gpuSeconds.toFixed(1)].map((n) => h("td", {}, String(n))));
   };
   /** Usage over the last 30 days: the key's own, an owner filtered on, and (admins) each stored key's. */
+  let usageRun = 0;
   const loadUsage = async () => {
+    const run = ++usageRun;
     const usageOf = (who?: string) => api<Usage>("GET", `/usage${who ? `?owner=${encodeURIComponent(who)}` : ""}`);
-    const rows: [string, Usage][] = [["you", await usageOf()]];
     const filtered = ctx.role === "admin" ? owner.value.trim() : "";
-    if (filtered && filtered !== ctx.owner) rows.push(["filtered owner", await usageOf(filtered)]);
-    if (ctx.role === "admin") {
-      const keys = (await api<{ items: Key[] }>("GET", "/keys")).items.filter((k) => !k.revokedAt).slice(0, 20);
-      fill(owners, ...keys.map((k) => h("option", { value: `key:${k.id}` }, `${k.name} (${k.role})`)));
-      for (const k of keys) if (`key:${k.id}` !== filtered) rows.push([`key "${k.name}"`, await usageOf(`key:${k.id}`)]);
-    }
+    const keys = ctx.role === "admin" ? (await api<{ items: Key[] }>("GET", "/keys")).items.filter((k) => !k.revokedAt).slice(0, 20) : [];
+    const wanted: [string, string | undefined][] = [["you", undefined]];
+    if (filtered && filtered !== ctx.owner && !keys.some((k) => `key:${k.id}` === filtered)) wanted.push(["filtered owner", filtered]);
+    for (const k of keys) wanted.push([`key "${k.name}"`, `key:${k.id}`]);
+    const rows = await Promise.all(wanted.map(async ([label, who]) => [label, await usageOf(who)] as [string, Usage]));
+    if (run !== usageRun) return; // a newer filter asked again meanwhile
+    fill(owners, ...keys.map((k) => h("option", { value: `key:${k.id}` }, `${k.name} (${k.role})`)));
     const first = rows[0]![1];
     fill(
       usage,

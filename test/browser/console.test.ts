@@ -213,7 +213,12 @@ describe("the /admin console", () => {
     await expect.poll(() => page.textContent("#jobs tbody")).toContain("No jobs match");
     await page.fill("#job-filters input[name=owner]", "");
     await page.click("#job-filters button[type=submit]");
-    await page.locator("#jobs tbody img.mini").first().waitFor();
+    // Every succeeded image job's row shows its image, loaded through its signed link.
+    await expect.poll(() => page.locator("#jobs tbody img.mini").count()).toBe(3);
+    await expect
+      .poll(() => page.$$eval("#jobs tbody img.mini", (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth)), { timeout: 10_000 })
+      .not.toContain(0);
+    await expect.poll(() => page.textContent("#usage-table")).not.toContain("filtered owner");
     await shot(page, "5b-jobs-usage");
     await page.selectOption("#job-filters select[name=status]", "canceled");
     await expect.poll(() => page.$$eval("#jobs [data-status]", (s) => [...new Set(s.map((x) => x.getAttribute("data-status")))])).toEqual(["canceled"]);
