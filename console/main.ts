@@ -62,9 +62,11 @@ async function start() {
   const signOut = h("button", { type: "button", id: "sign-out", class: "link" }, "Sign out");
   signOut.addEventListener("click", () => {
     session.clear();
+    sessionStorage.clear();
+    window.onhashchange = null;
     stopView?.();
     stopHeader?.();
-    location.hash = "";
+    history.replaceState(null, "", location.pathname);
     signInForm();
   });
   fill($("nav"), ...tabs.map(([href, label]) => h("a", { href, "data-tab": href.slice(1) }, label)), signOut);

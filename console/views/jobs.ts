@@ -6,6 +6,8 @@ import { fill, h, safeUrl } from "../dom";
 import { watchJob, watchList, type Stop } from "../live";
 import type { Ctx } from "../main";
 
+/** Unfinished rows followed live at once (the rest move with the list, every LIST_POLL_MS). */
+const LIVE_ROWS = 4;
 const STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"];
 
 /** A job's progress as a <progress> bar and its label; shared with the job page and "try". */
@@ -36,7 +38,8 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
   const owners = h("datalist", { id: "owners" });
   const usage = h("div", { id: "usage", class: "card" });
   const body = h("tbody");
-  const rows = new Map<string, { tr: HTMLTableRowElement; stop?: Stop }>();
+  type Row = { tr: HTMLTableRowElement; sig: string; stop?: Stop; done?: boolean };
+  const rows = new Map<string, Row>();
 
   const query = () => {
     const q = new URLSearchParams({ limit: "50" });
@@ -57,6 +60,15 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
       h("td", { class: "preview" }, latestImage(job)),
       h("td", { class: "dim" }, new Date(job.createdAt).toLocaleTimeString()),
     );
+  /** What a row shows that can change; a row is redrawn only when this does. */
+  const sig = (job: Job) => JSON.stringify([job.status, job.progress?.value, job.queuePosition, job.host, job.outputs.length]);
+  const redraw = (r: Row, job: Job) => {
+    if (r.sig === sig(job)) return;
+    const fresh = row(job);
+    r.tr.replaceWith(fresh);
+    r.tr = fresh;
+    r.sig = sig(job);
+  };
   const show = (jobs: Job[]) => {
     const keep = new Set(jobs.map((j) => j.id));
     for (const [id, r] of rows) if (!keep.has(id)) (r.stop?.(), rows.delete(id));
@@ -65,21 +77,19 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
       ...jobs.map((job) => {
         let r = rows.get(job.id);
         if (!r) {
-          r = { tr: row(job) };
+          r = { tr: row(job), sig: sig(job) };
           rows.set(job.id, r);
-          // Running rows follow their job live (the list is read from D1; progress lives on the host).
-          if (!TERMINAL.has(job.status)) {
-            const entry = r;
-            entry.stop = watchJob(job.id, (live) => {
-              const fresh = row(live);
-              entry.tr.replaceWith(fresh);
-              entry.tr = fresh;
-            });
-          }
-        } else if (TERMINAL.has(job.status) && r.tr.querySelector("[data-status]")?.getAttribute("data-status") !== job.status) {
-          const fresh = row(job);
-          r.tr.replaceWith(fresh);
-          r.tr = fresh;
+        } else if (!r.stop || r.done) redraw(r, job);
+        // The list is read from D1, where progress is saved every ~10 s; the first few unfinished
+        // rows follow their job live (GET /jobs/:id asks the host). Capped: each is a request a second
+        // against the key's rate limit.
+        const live = [...rows.values()].filter((x) => x.stop && !x.done).length;
+        if (!TERMINAL.has(job.status) && !r.stop && !r.done && live < LIVE_ROWS) {
+          const entry = r;
+          entry.stop = watchJob(job.id, (j) => {
+            redraw(entry, j);
+            if (TERMINAL.has(j.status)) entry.done = true;
+          });
         }
         return r.tr;
       }),

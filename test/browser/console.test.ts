@@ -88,6 +88,12 @@ describe("the /admin console", () => {
     expect(await page.$("#job-filters input[name=owner]")).toBeNull();
     await page.goto(`${world.gateway}/admin#hosts`);
     await page.waitForSelector("#jobs");
+    // Signing out forgets the key and stays signed out.
+    await page.click("#sign-out");
+    await page.waitForSelector("#signin");
+    await page.waitForTimeout(300);
+    expect(await page.$("#signin")).not.toBeNull();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.close();
   });
 
