@@ -37,7 +37,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         { plugins: [worker(() => ({}))], test: { ...shared, name: "open", include: ["test/**/*.test.ts"], exclude: ["test/auth/**", "test/browser/**"] } },
         { plugins: [worker(closedBindings)], test: { ...shared, name: "closed", include: ["test/auth/**/*.test.ts"] } },
         // The console in headless Chromium: Node, not workerd (it starts wrangler dev, fakes and a browser itself).
-        { test: { name: "browser", environment: "node", include: ["test/browser/**/*.test.ts"], testTimeout: 90_000, hookTimeout: 120_000 } },
+        // expect.poll waits up to 10 s by default here (vitest's 1 s is short for a page polling every 1–2 s on a busy machine).
+        { test: { name: "browser", environment: "node", include: ["test/browser/**/*.test.ts"], testTimeout: 90_000, hookTimeout: 120_000, expect: { poll: { timeout: 10_000, interval: 100 } } } },
       ],
       // Two cores: two test files at a time.
       maxWorkers: 2,
