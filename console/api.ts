@@ -88,7 +88,7 @@ export type InputSpec = {
   description?: string;
 };
 export type Workflow = { id: string; name: string; description?: string; version: number; inputs: Record<string, InputSpec> };
-export type Capabilities = { workflows: Workflow[]; limits: Record<string, number>; hosts?: { host: string; state: string; models: Record<string, string[]> | null; checkedAt: string | null }[] };
+export type Capabilities = { workflows: Workflow[]; limits: Record<string, number>; models?: Record<string, string[]>; hosts?: { host: string; state: string; models: Record<string, string[]> | null; checkedAt: string | null }[] };
 export type Delivery = { id: string; jobId: string; url: string; event: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; createdAt: string };
 export type Usage = { owner: string; from: string; to: string; totals: { jobs: Record<string, number>; gpuSeconds: number } };
 export type Key = { id: string; name: string; role: string; revokedAt: string | null };

@@ -11,8 +11,10 @@ type Field = { name: string; spec: InputSpec; el: HTMLInputElement | HTMLSelectE
 
 const bound = (v: number | string | undefined, limits: Record<string, number>) => (typeof v === "string" ? limits[v] : v);
 
-function field(name: string, spec: InputSpec, limits: Record<string, number>): Field {
-  const common = { name, id: `in-${name}`, required: spec.required === true };
+function field(name: string, spec: InputSpec, limits: Record<string, number>, models: Record<string, string[]>): Field {
+  // A free-text input named after a model folder (checkpoint → checkpoints) suggests the fleet's files.
+  const folder = Object.keys(models).find((f) => f === name || f === `${name}s`);
+  const common = { name, id: `in-${name}`, required: spec.required === true, list: folder ? `models-${folder}` : undefined };
   let el: Field["el"];
   if (spec.enum) {
     el = h("select", common, ...spec.enum.map((v) => h("option", { value: String(v), selected: v === spec.default }, String(v))));
@@ -51,9 +53,11 @@ export function mountTry(root: HTMLElement, ctx: Ctx): Stop {
 
   const build = () => {
     const wf: Workflow | undefined = ctx.caps.workflows.find((w) => w.id === pick.value);
-    fields = Object.entries(wf?.inputs ?? {}).map(([n, s]) => field(n, s, ctx.caps.limits));
+    const models = ctx.caps.models ?? {};
+    fields = Object.entries(wf?.inputs ?? {}).map(([n, s]) => field(n, s, ctx.caps.limits, models));
     fill(
       fieldsBox,
+      ...Object.entries(models).map(([folder, files]) => h("datalist", { id: `models-${folder}` }, ...files.map((f) => h("option", { value: f })))),
       wf?.description ? h("p", { class: "dim" }, wf.description) : null,
       ...fields.map((f) =>
         h("label", { class: "field" }, h("span", {}, f.name, f.spec.required ? " *" : "", h("span", { class: "dim" }, ` ${f.spec.enum ? "one of" : f.spec.type}${f.spec.min !== undefined || f.spec.max !== undefined ? ` ${f.spec.min ?? ""}…${bound(f.spec.max, ctx.caps.limits) ?? ""}` : ""}`)), f.el, f.spec.description ? h("small", { class: "dim" }, f.spec.description) : null),

@@ -121,6 +121,9 @@ describe("the /admin console", () => {
     expect(await page.getAttribute("#in-width", "max")).toBe("2048");
     expect(await page.getAttribute("#in-steps", "min")).toBe("1");
     expect(await page.$$eval("#in-sampler_name option", (o) => o.length)).toBeGreaterThan(3);
+    // The checkpoint field suggests the fleet's checkpoints (GET /capabilities models).
+    expect(await page.getAttribute("#in-checkpoint", "list")).toBe("models-checkpoints");
+    expect(await page.$$eval("#models-checkpoints option", (o) => o.map((x) => x.getAttribute("value")))).toContain("sd15.safetensors");
     await page.fill("#in-prompt", `a lighthouse ${HOSTILE}`);
     await page.fill("#in-steps", "40");
     await page.fill("#in-seed", "101");
