@@ -16,7 +16,7 @@ function outputs(job: Job) {
     { class: "outputs", id: "outputs" },
     ...job.outputs.map((o) => {
       const url = safeUrl(o.url);
-      const media = o.kind === "image" && url ? h("img", { src: url, alt: o.name, class: "thumb", loading: "lazy" }) : o.text !== undefined ? h("pre", {}, o.text) : null;
+      const media = o.kind === "image" && url ? h("img", { src: url, alt: o.name, class: "thumb" }) : o.text !== undefined ? h("pre", {}, o.text) : null;
       return h("figure", { "data-output": o.name }, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, media ?? o.name) : media, h("figcaption", {}, `${o.name} · ${o.contentType} · ${o.bytes} B`));
     }),
   );

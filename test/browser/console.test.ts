@@ -157,7 +157,8 @@ describe("the /admin console", () => {
     // The job page and the list show the same job.
     await page.click("#try-job a[href^='#job/']");
     await page.waitForSelector("#deliveries");
-    await page.locator("#view-job img.thumb").first().waitFor();
+    const thumb = page.locator("#view-job img.thumb").first();
+    await expect.poll(() => thumb.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     expect(await page.textContent("#view-job #metadata")).toContain(HOSTILE);
     expect(await pwned(page)).toBeUndefined();
     await shot(page, "4-job");
