@@ -1,11 +1,13 @@
 // Where live updates come from: the ONE module the views subscribe through. Today it short-polls the
 // JSON API while the page is visible (GET /jobs/:id every second for a watched job — its progress is
 // read live from the job's host — and any list every two seconds). To switch a job to Server-Sent
-// Events, replace `watchJob` with an EventSource on `/jobs/:id/events` (through the job's signed
-// watch link, since EventSource cannot send the key header) that folds each event into the last job
-// object and calls `onJob` with it: `queued`/`running`/`started` → status, host, queuePosition,
-// startedAt; `progress` {node,value,max,percent} → progress; `output` → outputs; the terminal
-// event carries the whole job. The views only ever see whole job objects, so none of them changes.
+// Events, replace `watchJob`'s body: GET /jobs/:id once (with the key header) for the job and its
+// signed watch link, call `onJob` with it, then open an EventSource on that link (EventSource cannot
+// send the key header) and fold each event into the last job object before calling `onJob` again:
+// `queued`/`running`/`started` → status, host, queuePosition, startedAt; `progress`
+// {node,value,max,percent} → progress; `executing` → progress.node; `preview` → a preview field the
+// row can show; `output` → outputs; the terminal event carries the whole job (then close it). The
+// returned Stop closes the EventSource. The views only ever see whole job objects, so none changes.
 
 import { api, ApiFailure, TERMINAL, type Job } from "./api";
 
