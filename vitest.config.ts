@@ -4,9 +4,10 @@ import { closedBindings } from "./test/auth/closed-config";
 import { webhookBindings } from "./test/helpers/webhook-config";
 
 /**
- * Two projects, one run: "open" is everything as it always was (no credential configured: open
+ * Three projects, one run: "open" is everything as it always was (no credential configured: open
  * mode); "closed" runs test/auth/** with API keys, JWT and low limits configured, since bindings
- * are fixed per project. `npm test` runs both; the JSON report below holds both.
+ * are fixed per project; "browser" drives the /admin console in headless Chromium from Node
+ * (test/browser/harness.ts). `npm test` runs all three; the JSON report below holds them all.
  */
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   const migrations = await readD1Migrations("./migrations");
@@ -36,9 +37,12 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
   return {
     test: {
       projects: [
-        { plugins: [worker(() => ({}))], test: { ...shared, name: "open", include: ["test/**/*.test.ts"], exclude: ["test/auth/**", "test/node/**"] } },
+        { plugins: [worker(() => ({}))], test: { ...shared, name: "open", include: ["test/**/*.test.ts"], exclude: ["test/auth/**", "test/node/**", "test/browser/**"] } },
         { plugins: [worker(closedBindings)], test: { ...shared, name: "closed", include: ["test/auth/**/*.test.ts"] } },
         runpodOverHttp,
+        // The console in headless Chromium: Node, not workerd (it starts wrangler dev, fakes and a browser itself).
+        // expect.poll waits up to 10 s by default here (vitest's 1 s is short for a page polling every 1–2 s on a busy machine).
+        { test: { name: "browser", environment: "node", include: ["test/browser/**/*.test.ts"], testTimeout: 90_000, hookTimeout: 120_000, expect: { poll: { timeout: 10_000, interval: 100 } } } },
       ],
       // Two cores: two test files at a time.
       maxWorkers: 2,

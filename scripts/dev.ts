@@ -1,6 +1,7 @@
 // `npm run dev`: the whole gateway on this machine, with nothing to set up. It applies the D1
 // migrations locally, starts the bundled fake ComfyUI, starts `wrangler dev` (local D1, R2, Queues
-// and Durable Objects under .wrangler/), registers the fake as a host and prints a job to try.
+// and Durable Objects under .wrangler/; it builds the console first, [build] in wrangler.toml),
+// registers the fake as a host and prints the console's URL and a job to try.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -149,8 +150,11 @@ function banner(fakeUrl: string) {
   const keyNote = key
     ? `\n  The gateway is closed (API_KEYS in .dev.vars), so each command sends $API_KEY; set it to one of those keys first:\n    export API_KEY=<a key from .dev.vars>\n`
     : "";
+  const signIn = closed || adminKey ? "sign in with a key from .dev.vars API_KEYS" : "open mode: sign in with an empty key";
   return `
   Comfy Edge is running on ${gateway} with a fake ComfyUI at ${fakeUrl} registered as host "local-fake".
+
+  Console:  ${gateway}/admin   (${signIn})
 ${keyNote}
   Run a job:
     curl -s ${gateway}/jobs${key} -H 'content-type: application/json' -d '${job}'

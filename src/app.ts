@@ -20,6 +20,7 @@ import { uploadRoutes } from "./api/routes/uploads";
 import { usageRoutes } from "./api/routes/usage";
 import { webhookRoutes } from "./api/routes/webhooks";
 import { workflowRoutes } from "./api/routes/workflows";
+import { consoleRoutes } from "./console/page";
 import { db } from "./db/client";
 import { config } from "./env";
 import { ApiError, type ErrorCode } from "./errors";
@@ -28,14 +29,17 @@ import { errorFields, log } from "./lib/log";
 const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "AUTH_FAILED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED" };
 
 /**
- * The API, one router served both bare and under /v1. Order is the access policy: signed files need
- * nothing; everything after them is identified and rate limited; the OpenAPI document, its page (/docs) and /health
+ * The API, one router served both bare and under /v1. Order is the access policy: signed files and
+ * the console's static page need nothing; everything after them is identified and rate limited; the
+ * OpenAPI document, its page (/docs) and /health
  * then answer with or without a credential, /metrics to an admin or its own token; everything
  * after `requireRole("user")` needs a credential.
  */
 function api() {
   return new Hono<AppEnv>()
     .route("/", fileRoutes)
+    // The console's page (/admin) holds no data and no credential; its script calls the API below with the key.
+    .route("/", consoleRoutes)
     .use("*", authenticate())
     .use("*", rateLimit())
     .route("/", openApiRoutes)

@@ -696,6 +696,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "queued" | "running" | "canceling" | "succeeded" | "failed" | "canceled" | "expired";
+                owner?: string;
+                workflowId?: string;
                 limit?: number;
                 cursor?: string;
             };
@@ -718,6 +720,9 @@ export interface operations {
                             status: "queued" | "running" | "canceling" | "succeeded" | "failed" | "canceled" | "expired";
                             workflowId: string | null;
                             workflowVersion: number | null;
+                            inputs: {
+                                [key: string]: string | number | boolean | (null);
+                            } | null;
                             priority: number;
                             attempts: number;
                             host: string | null;
@@ -913,6 +918,9 @@ export interface operations {
                         status: "queued" | "running" | "canceling" | "succeeded" | "failed" | "canceled" | "expired";
                         workflowId: string | null;
                         workflowVersion: number | null;
+                        inputs: {
+                            [key: string]: string | number | boolean | (null);
+                        } | null;
                         priority: number;
                         attempts: number;
                         host: string | null;
@@ -1045,6 +1053,9 @@ export interface operations {
                         status: "queued" | "running" | "canceling" | "succeeded" | "failed" | "canceled" | "expired";
                         workflowId: string | null;
                         workflowVersion: number | null;
+                        inputs: {
+                            [key: string]: string | number | boolean | (null);
+                        } | null;
                         priority: number;
                         attempts: number;
                         host: string | null;
@@ -1231,6 +1242,9 @@ export interface operations {
                         status: "queued" | "running" | "canceling" | "succeeded" | "failed" | "canceled" | "expired";
                         workflowId: string | null;
                         workflowVersion: number | null;
+                        inputs: {
+                            [key: string]: string | number | boolean | (null);
+                        } | null;
                         priority: number;
                         attempts: number;
                         host: string | null;

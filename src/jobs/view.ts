@@ -40,6 +40,7 @@ export async function toJobView(
     status: row.status as JobStatus,
     workflowId: row.workflowId,
     workflowVersion: row.workflowVersion,
+    inputs: parse<Record<string, string | number | boolean | null> | null>(row.inputsJson, null),
     priority: row.priority,
     attempts: row.attempts,
     host: row.hostName,

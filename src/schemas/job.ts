@@ -86,6 +86,8 @@ export type SubmitJob = z.infer<typeof SubmitJob>;
 
 export const ListJobsQuery = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
+  owner: z.string().min(1).max(2048).optional().describe("Only this owner's jobs (a user only ever sees its own)"),
+  workflowId: z.string().min(1).max(128).optional().describe("Only jobs of this stored workflow"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
@@ -124,6 +126,8 @@ export const JobSchema = z
     status: z.enum(JOB_STATUSES),
     workflowId: z.string().nullable(),
     workflowVersion: z.number().nullable(),
+    /** The named inputs as submitted with a stored workflow; null for a raw graph or none given. */
+    inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
     priority: z.number(),
     attempts: z.number(),
     host: z.string().nullable(),

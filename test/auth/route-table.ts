@@ -30,6 +30,7 @@ export const ROUTES: RouteRow[] = [
   { name: "GET /openapi.json", template: "*", method: "GET", path: () => "/openapi.json", access: "public", user: 200, admin: 200 },
   { name: "GET /docs", template: "*", method: "GET", path: () => "/docs", access: "public", user: 200, admin: 200 },
   { name: "GET /files/… (unsigned)", template: "*", method: "GET", path: () => `/files/outputs/${NO_UUID}/x.png`, access: "public", user: 403, admin: 403 },
+  { name: "GET /admin (console page)", template: "*", method: "GET", path: () => "/admin", access: "public", user: 200, admin: 200 },
   { name: "GET /health", template: "/health", method: "GET", path: () => "/health", access: "probe", user: 200, admin: 200 },
   { name: "POST /jobs", template: "/jobs", method: "POST", path: () => "/jobs", body: () => ({ workflow: tinyGraph(Math.floor(Math.random() * 1e6)) }), access: "user", user: 202, admin: 202 },
   { name: "GET /jobs", template: "/jobs", method: "GET", path: () => "/jobs", access: "user", user: 200, admin: 200 },

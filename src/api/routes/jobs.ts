@@ -48,6 +48,8 @@ export const jobRoutes = new Hono<AppEnv>()
     const owner = ownerScope(who);
     if (owner !== undefined) conds.push(eq(jobs.owner, owner));
     if (q.status) conds.push(eq(jobs.status, q.status));
+    if (q.owner) conds.push(eq(jobs.owner, q.owner));
+    if (q.workflowId) conds.push(eq(jobs.workflowId, q.workflowId));
     if (q.cursor) {
       const [at, id] = decodeCursor(q.cursor);
       conds.push(or(lt(jobs.createdAtMs, at), and(eq(jobs.createdAtMs, at), lt(jobs.id, id))));

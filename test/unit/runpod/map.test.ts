@@ -5,7 +5,7 @@ import type { JobView } from "../../../src/schemas/job";
 const view = (over: Partial<JobView> = {}): JobView => ({
   id: "11111111-1111-4111-8111-111111111111", status: "queued", workflowId: null, workflowVersion: null, priority: 0, attempts: 0, host: null,
   queuePosition: 1, progress: null, outputs: [], error: null, warnings: [], metrics: { queueMs: null, executionMs: null },
-  createdAt: "2026-01-01T00:00:00.000Z", startedAt: null, completedAt: null, metadata: {}, webhook: null, models: [], ...over,
+  createdAt: "2026-01-01T00:00:00.000Z", startedAt: null, completedAt: null, inputs: null, metadata: {}, webhook: null, models: [], ...over,
 });
 const png = { name: "ComfyUI_00001_.png", node: "9", kind: "image" as const, contentType: "image/png", bytes: 3, url: "https://gw.test/files/x?sig=1" };
 
