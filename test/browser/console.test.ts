@@ -274,4 +274,26 @@ describe("the /admin console", () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   });
+
+  test("/docs renders the API reference of the gateway's own /openapi.json, with no third-party script and no CSP violation", async () => {
+    const page = await context.newPage();
+    const violations: string[] = [];
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(e.message));
+    const loaded: string[] = [];
+    page.on("request", (r) => loaded.push(r.url()));
+    await page.goto(`${world.gateway}/docs`);
+    // Scalar renders each operation by its summary, read from /openapi.json.
+    await page.getByText("Submit a job (raw graph or stored workflow)", { exact: false }).first().waitFor({ timeout: 30_000 });
+    expect(await page.textContent("body")).toContain("Comfy Edge");
+    expect(loaded.filter((u) => !u.startsWith(world.gateway) && !u.startsWith("data:"))).toEqual([]);
+    expect(loaded).toContain(`${world.gateway}/openapi.json`);
+    await page.screenshot({ path: path.join(SHOTS, "9-api-docs.png") });
+    expect(violations).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

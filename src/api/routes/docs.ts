@@ -4,15 +4,16 @@ import type { AppEnv } from "../context";
 
 /**
  * The API reference page: Scalar rendering this deployment's own /openapi.json (relative, so it
- * works bare and under /v1). The page's script comes from Scalar's CDN, so its Content-Security-
- * Policy allows that origin and the inline bootstrap Scalar writes; nothing else on the gateway does.
+ * works bare and under /v1). Scalar's script is a static asset of the gateway (/docs/scalar.js,
+ * copied by scripts/build-console.ts), so the page needs no third party; its Content-Security-Policy
+ * allows the inline bootstrap and styles Scalar writes, on this page only.
  */
 const CSP = [
   "default-src 'none'",
-  "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-  "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.scalar.com",
-  "font-src 'self' data: https://fonts.scalar.com https://cdn.jsdelivr.net",
-  "img-src 'self' data: https:",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
+  "img-src 'self' data:",
   "connect-src 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
@@ -25,5 +26,5 @@ export const docsRoutes = new Hono<AppEnv>().get(
     c.res.headers.set("Content-Security-Policy", CSP);
     c.res.headers.set("X-Content-Type-Options", "nosniff");
   },
-  Scalar({ url: "openapi.json", pageTitle: "Comfy Edge API", hideClientButton: true }),
+  Scalar({ url: "openapi.json", pageTitle: "Comfy Edge API", hideClientButton: true, withDefaultFonts: false, cdn: "/docs/scalar.js" }),
 );
