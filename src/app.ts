@@ -6,6 +6,7 @@ import { authenticate, requireRole } from "./api/middleware/auth";
 import { cors } from "./api/middleware/cors";
 import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
+import { acceptsBasicAuth, routerPublicRoutes, routerRoutes } from "./api/facades/router/routes";
 import { capabilityRoutes } from "./api/routes/capabilities";
 import { fileRoutes } from "./api/routes/files";
 import { openApiRoutes } from "./api/routes/openapi";
@@ -29,17 +30,19 @@ const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "A
  * The API, one router served both bare and under /v1. Order is the access policy: signed files need
  * nothing; everything after them is identified and rate limited; the OpenAPI document and /health
  * then answer with or without a credential, /metrics to an admin or its own token; everything
- * after `requireRole("user")` needs a credential.
+ * after `requireRole("user")` needs a credential. The Comfy Router facade takes HTTP Basic too, on
+ * its own paths only; its preview, doc and health check are open as they were in Comfy Router.
  */
 function api() {
   return new Hono<AppEnv>()
     .route("/", fileRoutes)
-    .use("*", authenticate())
+    .use("*", authenticate({ basic: acceptsBasicAuth }))
     .use("*", rateLimit())
     .route("/", openApiRoutes)
     .route("/", healthRoutes)
     // Before requireRole("user"): a METRICS_TOKEN is not a user credential.
     .route("/", metricsRoutes)
+    .route("/", routerPublicRoutes)
     .use("*", requireRole("user"))
     .route("/", capabilityRoutes)
     .route("/", jobRoutes)
@@ -48,7 +51,8 @@ function api() {
     .route("/", hostRoutes)
     .route("/", workflowRoutes)
     .route("/", keyRoutes)
-    .route("/", usageRoutes);
+    .route("/", usageRoutes)
+    .route("/", routerRoutes);
 }
 
 export function createApp() {

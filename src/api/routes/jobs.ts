@@ -1,47 +1,23 @@
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { canSee, ownerScope } from "../../auth/roles";
+import { ownerScope } from "../../auth/roles";
 import { jobs, type JobRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
-import { submitJob } from "../../jobs/submit";
 import { isTerminal, STATUS, type JobStatus } from "../../jobs/states";
-import { cancelMove } from "../../jobs/moves";
 import { storedOutputs, toJobView } from "../../jobs/view";
 import { base64url } from "../../lib/bytes";
-import { errorFields, log } from "../../lib/log";
+import { log } from "../../lib/log";
 import { queuePositions } from "../../jobs/queue-position";
-import { dispatch } from "../../scheduler/place";
 import { waitForTerminal, withLive } from "../long-poll";
 import type { AppEnv } from "../context";
 import { GetJobQuery, ListJobsQuery, SubmitJob } from "../../schemas/job";
-import { Uuid } from "../../schemas/common";
 import { signerFor } from "../sign";
-import { jsonBody, param, query } from "../validate";
-import { assertCallbackUrl } from "../../webhooks/callback";
-import { sendAttempt } from "../../webhooks/enqueue";
-import { webhookSettings } from "../../webhooks/settings";
-import type { Context } from "hono";
-import { encryptSecret } from "../../jobs/secret";
+import { jsonBody, query } from "../validate";
 import { deleteFinishedJobs } from "../../jobs/retention";
-import { inputPolicy } from "../../storage/input-policy";
-import { signingSecret } from "../../storage/signed-url";
+import { acceptJob, cancelJob, jobView, visibleJob } from "../job-actions";
 
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/);
-
-/** A job the caller may see: another owner's job answers 404, the same as a missing one. */
-async function visibleJob(c: Context<AppEnv>, rawId: string | undefined): Promise<JobRow> {
-  const id = param(rawId, Uuid, "Job");
-  const who = c.get("principal");
-  const row = await c.get("db").select().from(jobs).where(eq(jobs.id, id)).get();
-  if (!row || !canSee(who, row.owner)) throw notFound("Job");
-  return row;
-}
-
-async function view(c: Context<AppEnv>, row: JobRow, knownPosition?: number) {
-  const position = row.status !== "queued" ? null : (knownPosition ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null);
-  return toJobView(row, { queuePosition: position, sign: signerFor(c) });
-}
 
 const encodeCursor = (r: JobRow) => base64url(new TextEncoder().encode(JSON.stringify([r.createdAtMs, r.id])));
 function decodeCursor(cursor: string): [number, string] {
@@ -61,23 +37,9 @@ export const jobRoutes = new Hono<AppEnv>()
     const key = rawKey === undefined ? undefined : IdempotencyKey.safeParse(rawKey);
     if (key && !key.success) throw new ApiError("VALIDATION_FAILED", "Idempotency-Key must be 1–255 visible ASCII characters");
     const body = await jsonBody(c, SubmitJob);
-    assertCallbackUrl(body.callbackUrl, webhookSettings(c.get("config")).callbacks);
-    const who = c.get("principal");
-    const { job, replayed, queuePosition, claim } = await submitJob(c.get("db"), who, body, {
-      idempotencyKey: key?.data,
-      nowMs: Date.now(),
-      limits: { maxImageSize: c.get("config").MAX_IMAGE_SIZE, maxBatchSize: c.get("config").MAX_BATCH_SIZE },
-      pending: { owner: who.pendingLimit ?? c.get("config").PENDING_LIMIT, global: c.get("config").GLOBAL_PENDING_LIMIT },
-      origin: new URL(c.req.url).origin,
-      inputs: { bucket: c.env.OUTPUTS, policy: inputPolicy(c.get("config")) },
-      seal: async (jobId, plaintext) => encryptSecret(await signingSecret(c.get("db"), c.env.DB, c.get("config").SIGNING_SECRET), jobId, plaintext),
-    });
+    const { job, replayed, queuePosition } = await acceptJob(c, body, { idempotencyKey: key?.data });
     if (replayed) c.header("Idempotent-Replayed", "true");
-    // The submit's own round trip claimed a job for a free host: hand it over without waiting for
-    // ComfyUI. Nothing claimed: the queue message wakes placement when a slot frees.
-    else if (claim) c.executionCtx.waitUntil(dispatch(c.env, claim));
-    else c.executionCtx.waitUntil(c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })));
-    return c.json(await view(c, job, queuePosition), replayed ? 200 : 202);
+    return c.json(await jobView(c, job, queuePosition), replayed ? 200 : 202);
   })
   .get("/jobs", async (c) => {
     const q = query(c, ListJobsQuery);
@@ -100,22 +62,14 @@ export const jobRoutes = new Hono<AppEnv>()
   .get("/jobs/:id", async (c) => {
     const { wait } = query(c, GetJobQuery);
     const row = await visibleJob(c, c.req.param("id"));
-    return c.json(await view(c, wait > 0 ? await waitForTerminal(c, row, Date.now() + wait * 1000) : await withLive(c, row)));
+    return c.json(await jobView(c, wait > 0 ? await waitForTerminal(c, row, Date.now() + wait * 1000) : await withLive(c, row)));
   })
   .post("/jobs/:id/cancel", async (c) => {
-    const id = (await visibleJob(c, c.req.param("id"))).id;
-    const moved = await cancelMove(c.env.DB, id, Date.now());
-    const after = moved.row;
-    if (!after) throw notFound("Job");
-    if (moved.webhook) c.executionCtx.waitUntil(sendAttempt(c.env, { deliveryId: moved.webhook.deliveryId, attempt: 1 }));
-    if (moved.toHost && after.hostId) {
-      const stub = c.env.HOSTS.get(c.env.HOSTS.idFromName(after.hostId));
-      c.executionCtx.waitUntil(stub.cancel(after.id).catch((e: unknown) => log.warn("job.cancel_rpc_failed", { jobId: after.id, ...errorFields(e) })));
-    }
+    const after = await cancelJob(c, (await visibleJob(c, c.req.param("id"))).id);
     if (after.status === STATUS.succeeded || after.status === STATUS.failed || after.status === STATUS.expired) {
       throw new ApiError("CONFLICT", `Job already ${after.status}; only queued or running jobs can be canceled`);
     }
-    return c.json(await view(c, after), after.status === STATUS.canceling ? 202 : 200);
+    return c.json(await jobView(c, after), after.status === STATUS.canceling ? 202 : 200);
   })
   .delete("/jobs/:id", async (c) => {
     const row = await visibleJob(c, c.req.param("id"));
