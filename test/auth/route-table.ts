@@ -25,6 +25,21 @@ const NO_UUID = "00000000-0000-4000-8000-000000000000";
 /** A 1×1 PNG. */
 export const TINY_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
+/**
+ * The Comfy Router facade, under /router (as openapi.ts lists it) and at Router's own paths. The
+ * fixture's job was not made through the facade, so the public preview answers 404 for it.
+ */
+function routerRows(base: "/router" | ""): RouteRow[] {
+  const template = (p: string) => (base ? `${base}${p}` : "*");
+  return [
+    { name: `POST ${base}/workflow`, template: template("/workflow"), method: "POST", path: () => `${base}/workflow`, body: () => ({ type: "SD15", params: { prompt: "route table", seed: Math.floor(Math.random() * 1e6) } }), access: "user", user: 200, admin: 200 },
+    { name: `GET ${base}/workflow/:id`, template: template("/workflow/{id}"), method: "GET", path: (f) => `${base}/workflow/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
+    { name: `GET ${base}/preview/:id`, template: template("/preview/{id}"), method: "GET", path: (f) => `${base}/preview/${f.ownJobId}`, access: "public", user: 404, admin: 404 },
+    { name: `GET ${base}/doc`, template: template("/doc"), method: "GET", path: () => `${base}/doc`, access: "public", user: 200, admin: 200 },
+    { name: `GET ${base}/health_check`, template: template("/health_check"), method: "GET", path: () => `${base}/health_check`, access: "public", user: 200, admin: 200 },
+  ];
+}
+
 export const ROUTES: RouteRow[] = [
   { name: "GET /openapi.json", template: "*", method: "GET", path: () => "/openapi.json", access: "public", user: 200, admin: 200 },
   { name: "GET /files/… (unsigned)", template: "*", method: "GET", path: () => `/files/outputs/${NO_UUID}/x.png`, access: "public", user: 403, admin: 403 },
@@ -64,6 +79,8 @@ export const ROUTES: RouteRow[] = [
   { name: "GET /keys", template: "/keys", method: "GET", path: () => "/keys", access: "admin", user: 403, admin: 200 },
   { name: "DELETE /keys/:id", template: "/keys/{id}", method: "DELETE", path: () => `/keys/${NO_UUID}`, access: "admin", user: 403, admin: 404 },
   { name: "GET /metrics", template: "/metrics", method: "GET", path: () => "/metrics", access: "admin", user: 403, admin: 200 },
+  ...routerRows("/router"),
+  ...routerRows(""),
   { name: "GET /usage", template: "/usage", method: "GET", path: () => "/usage", access: "user", user: 200, admin: 200 },
 ];
 
