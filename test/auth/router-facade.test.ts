@@ -55,9 +55,14 @@ describe("HTTP Basic with an API key", () => {
     expectAuthFailed(await call("POST", "/router/workflow", task(), basic("admin", key.secret)), "Invalid API key");
   });
 
-  it("refuses a task without a credential: 401", async () => {
-    expectAuthFailed(await call("POST", "/router/workflow", task()), /^Authentication required/);
-    expectAuthFailed(await call("GET", `/router/workflow/${aliceTask}`), /^Authentication required/);
+  it("refuses a task without a credential: 401 with the Basic challenge Comfy Router sent", async () => {
+    for (const [method, path] of [["POST", "/router/workflow"], ["GET", `/router/workflow/${aliceTask}`], ["POST", "/workflow"], ["GET", `/v1/workflow/${aliceTask}`]] as const) {
+      const r = await call(method, path, method === "POST" ? task() : undefined);
+      expectAuthFailed(r, /^Authentication required/);
+      expect(r.headers.get("www-authenticate"), path).toBe('Basic realm="Comfy Edge", charset="UTF-8"');
+    }
+    // Our own API is unchanged: no challenge there.
+    expect((await call("GET", "/jobs")).headers.get("www-authenticate")).toBeNull();
   });
 
   it("is not a credential on our own API: Basic there is as good as nothing", async () => {

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { jobs, workflows } from "../../../db/schema";
 import { ApiError } from "../../../errors";
 import { storedOutputs } from "../../../jobs/view";
@@ -9,6 +9,7 @@ import type { WorkflowInputs } from "../../../schemas/workflow";
 import type { AppEnv } from "../../context";
 import { acceptJob, jobView, visibleJob } from "../../job-actions";
 import { withLive } from "../../long-poll";
+import { setResponseHeaders } from "../../response-headers";
 import { issuesOf, jsonBody, param } from "../../validate";
 import { ROUTER_DOC_HTML } from "./doc";
 import { routerToJob, routerWorkflowId, type MappingIssue } from "./mapping";
@@ -74,12 +75,24 @@ async function preview(c: Context<AppEnv>) {
   return c.body(image.body, 200, { "content-type": image.contentType, "content-length": String(image.bytes), "cache-control": "no-store" });
 }
 
+/**
+ * A 401 on the task routes carries the Basic challenge Comfy Router sent, so clients that send
+ * credentials only when challenged (browsers, .NET, Java) still log in. Mounted ahead of
+ * requireRole, it sees the refusal's response on the way out.
+ */
+const basicChallenge: MiddlewareHandler<AppEnv> = async function basicChallenge(c, next) {
+  await next();
+  if (c.res.status === 401) setResponseHeaders(c, { "www-authenticate": 'Basic realm="Comfy Edge", charset="UTF-8"' });
+};
+
 /** Open routes, mounted before requireRole("user"): Comfy Router never asked for credentials here. */
 export const routerPublicRoutes = new Hono<AppEnv>();
 /** Routes that need a credential, mounted after requireRole("user"). */
 export const routerRoutes = new Hono<AppEnv>();
 for (const p of ROUTER_PREFIXES) {
   routerPublicRoutes
+    .use(`${p}/workflow`, basicChallenge)
+    .use(`${p}/workflow/*`, basicChallenge)
     .get(`${p}/preview/:id`, preview)
     .get(`${p}/doc`, (c) => c.html(ROUTER_DOC_HTML, 200, { "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'" }))
     .get(`${p}/health_check`, (c) => c.text("ok"));
