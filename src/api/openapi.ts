@@ -85,6 +85,11 @@ const ROUTES: Route[] = [
     ok: { status: 200, schema: RouterTaskResult },
   },
   {
+    method: "post", path: "/router/workflow/{id}/cancel", operationId: "routerCancelWorkflow", security: ROUTER_SECURITY,
+    summary: `Comfy Router (our addition): cancel a task, as POST /jobs/{id}/cancel (idempotent; 409 once it has finished); answers the task as GET shows it. ${ROUTER_PATHS}`,
+    ok: { status: 200, schema: RouterTaskResult },
+  },
+  {
     method: "get", path: "/router/preview/{id}", operationId: "routerGetPreview", security: [],
     summary: `Comfy Router: a task's image, without credentials (the task id is the capability; tasks made through /router/workflow only). 404 while there is none. ${ROUTER_PATHS}`,
     ok: { status: 200, description: "The image (Content-Type as stored)" },

@@ -34,6 +34,7 @@ function routerRows(base: "/router" | ""): RouteRow[] {
   return [
     { name: `POST ${base}/workflow`, template: template("/workflow"), method: "POST", path: () => `${base}/workflow`, body: () => ({ type: "SD15", params: { prompt: "route table", seed: Math.floor(Math.random() * 1e6) } }), access: "user", user: 200, admin: 200 },
     { name: `GET ${base}/workflow/:id`, template: template("/workflow/{id}"), method: "GET", path: (f) => `${base}/workflow/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
+    { name: `POST ${base}/workflow/:id/cancel`, template: template("/workflow/{id}/cancel"), method: "POST", path: (f) => `${base}/workflow/${f.ownQueuedJobId}/cancel`, access: "user", user: 200, admin: 200 },
     { name: `GET ${base}/preview/:id`, template: template("/preview/{id}"), method: "GET", path: (f) => `${base}/preview/${f.ownJobId}`, access: "public", user: 404, admin: 404 },
     { name: `GET ${base}/doc`, template: template("/doc"), method: "GET", path: () => `${base}/doc`, access: "public", user: 200, admin: 200 },
     { name: `GET ${base}/health_check`, template: template("/health_check"), method: "GET", path: () => `${base}/health_check`, access: "public", user: 200, admin: 200 },

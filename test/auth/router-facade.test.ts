@@ -88,6 +88,12 @@ describe("another owner's task", () => {
     }
   });
 
+  it("answers 404 to a cancel, and the task stays as it was", async () => {
+    const r = await call("POST", `/router/workflow/${aliceTask}/cancel`, undefined, basic("x", OTHER_USER_KEY));
+    expect(r.status).toBe(404);
+    expect((await call("GET", `/router/workflow/${aliceTask}`, undefined, basic(USER_KEY, ""))).json.status).toBe("pending");
+  });
+
   it("is visible to an admin", async () => {
     expect((await call("GET", `/router/workflow/${aliceTask}`, undefined, basic(ADMIN_KEY, ""))).status).toBe(200);
   });

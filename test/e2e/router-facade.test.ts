@@ -113,8 +113,11 @@ describe("GET /preview/:id", () => {
     const none = await call("GET", `/router/preview/${id}`);
     expect(none.status).toBe(404);
     expect(none.json).toMatchObject({ error: "NOT_FOUND", message: expect.stringContaining("no preview"), requestId: expect.any(String) });
-    // Unstick it: cancel through our own API (the same job), and run another to completion.
-    expect((await call("POST", `/jobs/${id}/cancel`)).status).toBeLessThan(300);
+    // Unstick it by canceling the task, then run another to completion.
+    const canceled = await call("POST", `/router/workflow/${id}/cancel`);
+    expect(canceled.status, canceled.text).toBe(200);
+    expect(["running", "error"]).toContain(canceled.json.status);
+    expect(await untilFinished(id)).toMatchObject({ status: "error", data: "Job canceled", job: { status: "canceled" } });
     const next = await call("POST", "/workflow", { type: "SD15", params: { prompt: "preview me", steps: 2, width: 128, height: 128, seed: Math.floor(Math.random() * 1e9) } });
     const done = await untilFinished(next.json.id);
     const image = await call("GET", `/preview/${next.json.id}`);
@@ -161,10 +164,20 @@ describe("bad parameters", () => {
 
   it("answers 404 for an unknown task", async () => {
     for (const id of [crypto.randomUUID(), "nope"]) {
-      const r = await call("GET", `/router/workflow/${id}`);
-      expect(r.status).toBe(404);
-      expect(r.json).toMatchObject({ error: "NOT_FOUND" });
+      for (const [method, path] of [["GET", `/router/workflow/${id}`], ["POST", `/router/workflow/${id}/cancel`]]) {
+        const r = await call(method!, path!);
+        expect(r.status).toBe(404);
+        expect(r.json).toMatchObject({ error: "NOT_FOUND" });
+      }
     }
+  });
+
+  it("answers 409 to canceling a finished task", async () => {
+    const created = await call("POST", "/workflow", { type: "SD15", params: { prompt: "done soon", steps: 2, width: 128, height: 128, seed: Math.floor(Math.random() * 1e9) } });
+    await untilFinished(created.json.id);
+    const r = await call("POST", `/workflow/${created.json.id}/cancel`);
+    expect(r.status).toBe(409);
+    expect(r.json).toMatchObject({ error: "CONFLICT", message: "Task already succeeded; only pending or running tasks can be canceled" });
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { acceptsBasicAuth } from "../../src/api/facades/router/routes";
 import { basicCredentials } from "../../src/auth/basic";
 
 const basic = (s: string) => `Basic ${btoa(s)}`;
@@ -23,5 +24,15 @@ describe("basicCredentials", () => {
     { what: "bytes that are not UTF-8", header: `Basic ${btoa("\xff\xfe:x")}` },
   ])("is null for $what", ({ header }) => {
     expect(basicCredentials(header)).toBeNull();
+  });
+});
+
+describe("where Basic carries a key", () => {
+  it.each([
+    ["/router/workflow", true], ["/workflow", true], ["/v1/router/workflow/abc", true], ["/workflow/abc/cancel", true],
+    ["/preview/abc", true], ["/router/doc", true], ["/health_check", true],
+    ["/workflows", false], ["/workflows/sd15", false], ["/jobs", false], ["/v1/jobs/abc", false], ["/router/jobs", false], ["/hosts", false], ["/documents", false],
+  ])("%s: %s", (path, want) => {
+    expect(acceptsBasicAuth(path)).toBe(want);
   });
 });

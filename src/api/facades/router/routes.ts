@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { jobs, workflows } from "../../../db/schema";
+import { jobs, workflows, type JobRow } from "../../../db/schema";
 import { ApiError } from "../../../errors";
 import { storedOutputs } from "../../../jobs/view";
 import { Uuid } from "../../../schemas/common";
 import { SubmitJob } from "../../../schemas/job";
 import type { WorkflowInputs } from "../../../schemas/workflow";
 import type { AppEnv } from "../../context";
-import { acceptJob, jobView, visibleJob } from "../../job-actions";
+import { acceptJob, cancelJob, jobView, visibleJob } from "../../job-actions";
 import { withLive } from "../../long-poll";
 import { setResponseHeaders } from "../../response-headers";
 import { issuesOf, jsonBody, param } from "../../validate";
@@ -51,8 +51,8 @@ async function runWorkflow(c: Context<AppEnv>) {
   return c.json({ id: job.id, workflowId, ignored: mapped.ignored }, 200);
 }
 
-async function checkWorkflow(c: Context<AppEnv>) {
-  const row = await withLive(c, await visibleJob(c, c.req.param("id")));
+/** The task as Comfy Router shows it, with our job beside it. */
+async function taskResult(c: Context<AppEnv>, row: JobRow) {
   const job = await jobView(c, row);
   const result = routerStatus(job);
   if (result.status !== "done") return c.json({ id: row.id, ...result, job });
@@ -64,6 +64,21 @@ async function checkWorkflow(c: Context<AppEnv>) {
     else omitted.push(o.name);
   }
   return c.json({ id: row.id, status: "done", data, ...(omitted.length ? { omitted } : {}), job });
+}
+
+const checkWorkflow = async (c: Context<AppEnv>) => taskResult(c, await withLive(c, await visibleJob(c, c.req.param("id"))));
+
+/**
+ * Comfy Router had no cancel; its users get ours here (idempotent, the same move as
+ * POST /jobs/:id/cancel), so a task started over Basic can be stopped over Basic. A finished task
+ * answers 409, as on our API.
+ */
+async function cancelWorkflow(c: Context<AppEnv>) {
+  const after = await cancelJob(c, (await visibleJob(c, c.req.param("id"))).id);
+  if (after.status === "succeeded" || after.status === "failed" || after.status === "expired") {
+    throw new ApiError("CONFLICT", `Task already ${after.status}; only pending or running tasks can be canceled`);
+  }
+  return taskResult(c, after);
 }
 
 async function preview(c: Context<AppEnv>) {
@@ -96,5 +111,5 @@ for (const p of ROUTER_PREFIXES) {
     .get(`${p}/preview/:id`, preview)
     .get(`${p}/doc`, (c) => c.html(ROUTER_DOC_HTML, 200, { "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'" }))
     .get(`${p}/health_check`, (c) => c.text("ok"));
-  routerRoutes.post(`${p}/workflow`, runWorkflow).get(`${p}/workflow/:id`, checkWorkflow);
+  routerRoutes.post(`${p}/workflow`, runWorkflow).get(`${p}/workflow/:id`, checkWorkflow).post(`${p}/workflow/:id/cancel`, cancelWorkflow);
 }
