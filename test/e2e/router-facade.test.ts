@@ -194,3 +194,38 @@ describe("GET /doc and /health_check", () => {
     }
   });
 });
+
+describe("hostile values", () => {
+  const jobCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM jobs").first<{ n: number }>())!.n;
+  const sd15 = (params: Record<string, unknown>) => ({ type: "SD15", params: { prompt: "p", ...params } });
+  it.each([
+    { what: "a NUL in the prompt", body: sd15({ prompt: "a\u0000b" }) },
+    { what: "a lone surrogate in the negative prompt", body: sd15({ negative_prompt: "a\ud800b" }) },
+    { what: "a prompt past 10000 characters", body: sd15({ prompt: "x".repeat(10_001) }) },
+    { what: "a width of 1e300", body: sd15({ width: 1e300 }) },
+    { what: "a fractional width", body: sd15({ width: 512.5 }) },
+    { what: "a seed past 2^53", body: sd15({ seed: 2 ** 64 }) },
+    { what: "steps as a string", body: sd15({ steps: "20" }) },
+    { what: "a checkpoint name with a control character", body: sd15({ checkpoint: { type: "build_in", name: "a\nb" } }) },
+    { what: "a checkpoint name of 256 characters", body: sd15({ checkpoint: { type: "build_in", name: "c".repeat(256) } }) },
+    { what: "an input_image URL on loopback", body: sd15({ input_image: { type: "url", content: "http://127.0.0.1:1/a.png" } }) },
+    { what: "an input_image URL that is not a URL", body: sd15({ input_image: { type: "url", content: "::::" } }) },
+    { what: "params as a list", body: { type: "SD15", params: [] } },
+    { what: "type as a number", body: { type: 15, params: { prompt: "p" } } },
+    { what: "a list for a body", body: [] },
+    { what: "null for a body", body: null },
+  ])("answers 400 to $what and writes no job", async ({ body }) => {
+    const before = await jobCount();
+    const r = await call("POST", "/router/workflow", JSON.stringify(body));
+    expect(r.status, r.text).toBe(400);
+    expect(r.json).toMatchObject({ error: "VALIDATION_FAILED", message: expect.any(String) });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it("answers 404, never 500, to task ids that are not ids", async () => {
+    for (const id of ["x".repeat(5000), "%00", "..%2F..%2Fhosts", "00000000-0000-4000-8000-00000000000g"]) {
+      expect((await call("GET", `/router/workflow/${id}`)).status).toBe(404);
+      expect((await call("GET", `/router/preview/${id}`)).status).toBe(404);
+    }
+  });
+});
