@@ -7,6 +7,7 @@ import { cors } from "./api/middleware/cors";
 import { rateLimit } from "./api/middleware/rate-limit";
 import { requestId } from "./api/middleware/request-id";
 import { runpodRoutes } from "./api/facades/runpod/routes";
+import { acceptsBasicAuth, routerPublicRoutes, routerRoutes } from "./api/facades/router/routes";
 import { capabilityRoutes } from "./api/routes/capabilities";
 import { fileRoutes } from "./api/routes/files";
 import { openApiRoutes } from "./api/routes/openapi";
@@ -33,20 +34,22 @@ const HTTP_CODE: Record<number, ErrorCode> = { 400: "VALIDATION_FAILED", 401: "A
  * the console's static page need nothing; everything after them is identified and rate limited; the
  * OpenAPI document, its page (/docs) and /health
  * then answer with or without a credential, /metrics to an admin or its own token; everything
- * after `requireRole("user")` needs a credential.
+ * after `requireRole("user")` needs a credential. The Comfy Router facade takes HTTP Basic too, on
+ * its own paths only; its preview, doc and health check are open as they were in Comfy Router.
  */
 function api() {
   return new Hono<AppEnv>()
     .route("/", fileRoutes)
     // The console's page (/admin) holds no data and no credential; its script calls the API below with the key.
     .route("/", consoleRoutes)
-    .use("*", authenticate())
+    .use("*", authenticate({ basic: acceptsBasicAuth }))
     .use("*", rateLimit())
     .route("/", openApiRoutes)
     .route("/", docsRoutes)
     .route("/", healthRoutes)
     // Before requireRole("user"): a METRICS_TOKEN is not a user credential.
     .route("/", metricsRoutes)
+    .route("/", routerPublicRoutes)
     .use("*", requireRole("user"))
     .route("/", capabilityRoutes)
     .route("/", jobRoutes)
@@ -56,7 +59,8 @@ function api() {
     .route("/", workflowRoutes)
     .route("/", keyRoutes)
     .route("/", usageRoutes)
-    .route("/", runpodRoutes);
+    .route("/", runpodRoutes)
+    .route("/", routerRoutes);
 }
 
 export function createApp() {

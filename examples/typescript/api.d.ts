@@ -485,6 +485,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/router/workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Comfy Router: run the built-in SD15 / SDXL / Flux workflow from Router's parameters; answers the task id at once (429 QUEUE_FULL past the pending limits). Also served at Comfy Router's own path (without /router). */
+        post: operations["routerRunWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/router/workflow/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Comfy Router: a task's { status, data } (pending, running with progress 0–1, done with the images' bytes, error) and the job. Also served at Comfy Router's own path (without /router). */
+        get: operations["routerGetWorkflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/router/workflow/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Comfy Router (our addition): cancel a task, as POST /jobs/{id}/cancel (idempotent; 409 once it has finished); answers the task as GET shows it. Also served at Comfy Router's own path (without /router). */
+        post: operations["routerCancelWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/router/preview/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Comfy Router: a task's image, without credentials (the task id is the capability; tasks made through /router/workflow only). 404 while there is none. Also served at Comfy Router's own path (without /router). */
+        get: operations["routerGetPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/router/doc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Comfy Router: how its calls work here (an HTML page). Also served at Comfy Router's own path (without /router). */
+        get: operations["routerGetDoc"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/router/health_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Comfy Router: liveness, the text "ok". Also served at Comfy Router's own path (without /router). */
+        get: operations["routerHealthCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/usage": {
         parameters: {
             query?: never;
@@ -3836,6 +3938,652 @@ export interface operations {
                         status: "completed";
                     };
                 };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    routerRunWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "SD15";
+                    params: {
+                        prompt: string;
+                        negative_prompt?: string;
+                        loras?: {
+                            [key: string]: unknown;
+                        }[];
+                        controlnets?: {
+                            [key: string]: unknown;
+                        }[];
+                        input_image?: ({
+                            /**
+                             * @description An https URL, fetched once and cached
+                             * @enum {string}
+                             */
+                            type: "url";
+                            content: string;
+                        } | {
+                            /**
+                             * @description The image's bytes as base64 (or a data: URI)
+                             * @enum {string}
+                             */
+                            type: "base64";
+                            content: string;
+                        }) | null;
+                        input_mask?: ({
+                            /**
+                             * @description An https URL, fetched once and cached
+                             * @enum {string}
+                             */
+                            type: "url";
+                            content: string;
+                        } | {
+                            /**
+                             * @description The image's bytes as base64 (or a data: URI)
+                             * @enum {string}
+                             */
+                            type: "base64";
+                            content: string;
+                        }) | null;
+                        denoise?: number | null;
+                        width?: number;
+                        height?: number;
+                        batch_size?: number;
+                        sampler?: string;
+                        scheduler?: string;
+                        steps?: number;
+                        cfg_scale?: number;
+                        seed?: number | null;
+                        checkpoint?: {
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        };
+                        vae?: ({
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        }) | null;
+                    };
+                } | {
+                    /** @enum {string} */
+                    type: "SDXL";
+                    params: {
+                        prompt: string;
+                        negative_prompt?: string;
+                        loras?: {
+                            [key: string]: unknown;
+                        }[];
+                        controlnets?: {
+                            [key: string]: unknown;
+                        }[];
+                        input_image?: ({
+                            /**
+                             * @description An https URL, fetched once and cached
+                             * @enum {string}
+                             */
+                            type: "url";
+                            content: string;
+                        } | {
+                            /**
+                             * @description The image's bytes as base64 (or a data: URI)
+                             * @enum {string}
+                             */
+                            type: "base64";
+                            content: string;
+                        }) | null;
+                        input_mask?: ({
+                            /**
+                             * @description An https URL, fetched once and cached
+                             * @enum {string}
+                             */
+                            type: "url";
+                            content: string;
+                        } | {
+                            /**
+                             * @description The image's bytes as base64 (or a data: URI)
+                             * @enum {string}
+                             */
+                            type: "base64";
+                            content: string;
+                        }) | null;
+                        denoise?: number | null;
+                        width?: number;
+                        height?: number;
+                        batch_size?: number;
+                        sampler?: string;
+                        scheduler?: string;
+                        steps?: number;
+                        cfg_scale?: number;
+                        seed?: number | null;
+                        checkpoint?: {
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        };
+                        vae?: ({
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        }) | null;
+                    };
+                } | {
+                    /** @enum {string} */
+                    type: "Flux";
+                    params: {
+                        prompt: string;
+                        negative_prompt?: string;
+                        loras?: {
+                            [key: string]: unknown;
+                        }[];
+                        controlnets?: {
+                            [key: string]: unknown;
+                        }[];
+                        input_image?: ({
+                            /**
+                             * @description An https URL, fetched once and cached
+                             * @enum {string}
+                             */
+                            type: "url";
+                            content: string;
+                        } | {
+                            /**
+                             * @description The image's bytes as base64 (or a data: URI)
+                             * @enum {string}
+                             */
+                            type: "base64";
+                            content: string;
+                        }) | null;
+                        input_mask?: ({
+                            /**
+                             * @description An https URL, fetched once and cached
+                             * @enum {string}
+                             */
+                            type: "url";
+                            content: string;
+                        } | {
+                            /**
+                             * @description The image's bytes as base64 (or a data: URI)
+                             * @enum {string}
+                             */
+                            type: "base64";
+                            content: string;
+                        }) | null;
+                        denoise?: number | null;
+                        width?: number;
+                        height?: number;
+                        batch_size?: number;
+                        sampler?: string;
+                        scheduler?: string;
+                        steps?: number;
+                        cfg_scale?: number;
+                        seed?: number | null;
+                        unet?: {
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        };
+                        unet_dtype?: string;
+                        /** @enum {string} */
+                        unet_type?: "dev" | "schnell";
+                        vae?: ({
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        }) | null;
+                        t5xxl?: {
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        };
+                        clip?: {
+                            /**
+                             * @description A model file already on the hosts
+                             * @enum {string}
+                             */
+                            type: "build_in";
+                            name: string;
+                        } | {
+                            /**
+                             * @description A model URL (Comfy Router downloads it; refused here: install it on the hosts)
+                             * @enum {string}
+                             */
+                            type: "custom";
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The task id: our job id (GET /jobs/{id} shows the same job) */
+                        id: string;
+                        /** @description The stored workflow that runs it */
+                        workflowId: string;
+                        /** @description Parameters this deployment's workflow has no input for, left out (model choices, sizes on image-to-image) */
+                        ignored: string[];
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    routerGetWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "done" | "error";
+                        /** @description pending: jobs ahead; running: { progress 0–1, previews: [] }; done: each image's bytes as an array of numbers; error: the message */
+                        data: unknown;
+                        /** @description done: images left out of data for size; their links are in job.outputs */
+                        omitted?: string[];
+                        /** @description The job as GET /jobs/{id} shows it */
+                        job: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    routerCancelWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "done" | "error";
+                        /** @description pending: jobs ahead; running: { progress 0–1, previews: [] }; done: each image's bytes as an array of numbers; error: the message */
+                        data: unknown;
+                        /** @description done: images left out of data for size; their links are in job.outputs */
+                        omitted?: string[];
+                        /** @description The job as GET /jobs/{id} shows it */
+                        job: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    routerGetPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image (Content-Type as stored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    routerGetDoc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/html */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    routerHealthCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/plain: ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request */
             400: {

@@ -9,6 +9,7 @@ import { CreateWorkflow, WorkflowSchema, type WorkflowInputs } from "../schemas/
 import { UploadJson } from "./routes/uploads";
 import { RunPodCancelSchema, RunPodHealthSchema, RunPodJobSchema, RunPodPurgeSchema, RunPodRunBody, RunPodStreamSchema, WaitQuery } from "./facades/runpod/schemas";
 import { inputsComponentName, inputsJsonSchema } from "../workflows/json-schema";
+import { RouterTaskCreated, RouterTaskResult, RouterWorkflowRequest } from "./facades/router/schema";
 
 const UploadSchema = z.object({ id: z.string(), name: z.string(), contentType: z.string(), bytes: z.number(), createdAt: z.string() });
 
@@ -24,7 +25,13 @@ type Route = {
   ok: { status: number; schema?: z.ZodType; description?: string; headers?: Record<string, unknown> };
   /** Other successful answers, documented as given. */
   also?: Record<string, unknown>;
+  /** Overrides the document's security: [] for an open route; the Comfy Router facade adds HTTP Basic. */
+  security?: Record<string, string[]>[];
 };
+
+/** The Comfy Router facade's routes take HTTP Basic (an API key as username or password) besides our own credentials. */
+const ROUTER_SECURITY: Record<string, string[]>[] = [{ basic: [] }, { apiKey: [] }, { bearer: [] }];
+const ROUTER_PATHS = "Also served at Comfy Router's own path (without /router).";
 
 /** The same zod schemas that validate requests describe them here. */
 const ROUTES: Route[] = [
@@ -77,6 +84,28 @@ const ROUTES: Route[] = [
   { method: "post", path: "/runpod/v2/{endpointId}/cancel/{id}", operationId: "runpodCancel", summary: "RunPod: cancel a job (idempotent; a finished job answers its status)", ok: { status: 200, schema: RunPodCancelSchema } },
   { method: "get", path: "/runpod/v2/{endpointId}/health", operationId: "runpodHealth", summary: "RunPod: job counts by state under this endpoint id (yours; an admin sees all) and hosts as workers", ok: { status: 200, schema: RunPodHealthSchema } },
   { method: "post", path: "/runpod/v2/{endpointId}/purge-queue", operationId: "runpodPurgeQueue", summary: "RunPod: cancel your queued jobs under this endpoint id", ok: { status: 200, schema: RunPodPurgeSchema } },
+  {
+    method: "post", path: "/router/workflow", operationId: "routerRunWorkflow", security: ROUTER_SECURITY, body: RouterWorkflowRequest,
+    summary: `Comfy Router: run the built-in SD15 / SDXL / Flux workflow from Router's parameters; answers the task id at once (429 QUEUE_FULL past the pending limits). ${ROUTER_PATHS}`,
+    ok: { status: 200, schema: RouterTaskCreated },
+  },
+  {
+    method: "get", path: "/router/workflow/{id}", operationId: "routerGetWorkflow", security: ROUTER_SECURITY,
+    summary: `Comfy Router: a task's { status, data } (pending, running with progress 0–1, done with the images' bytes, error) and the job. ${ROUTER_PATHS}`,
+    ok: { status: 200, schema: RouterTaskResult },
+  },
+  {
+    method: "post", path: "/router/workflow/{id}/cancel", operationId: "routerCancelWorkflow", security: ROUTER_SECURITY,
+    summary: `Comfy Router (our addition): cancel a task, as POST /jobs/{id}/cancel (idempotent; 409 once it has finished); answers the task as GET shows it. ${ROUTER_PATHS}`,
+    ok: { status: 200, schema: RouterTaskResult },
+  },
+  {
+    method: "get", path: "/router/preview/{id}", operationId: "routerGetPreview", security: [],
+    summary: `Comfy Router: a task's image, without credentials (the task id is the capability; tasks made through /router/workflow only). 404 while there is none. ${ROUTER_PATHS}`,
+    ok: { status: 200, description: "The image (Content-Type as stored)" },
+  },
+  { method: "get", path: "/router/doc", operationId: "routerGetDoc", security: [], summary: `Comfy Router: how its calls work here (an HTML page). ${ROUTER_PATHS}`, ok: { status: 200, description: "text/html" } },
+  { method: "get", path: "/router/health_check", operationId: "routerHealthCheck", security: [], summary: `Comfy Router: liveness, the text "ok". ${ROUTER_PATHS}`, ok: { status: 200, description: "text/plain: ok" } },
   { method: "get", path: "/usage", operationId: "getUsage", summary: "Jobs by status and GPU-seconds per UTC day: yours, or (admin) any owner's", query: UsageQuery, ok: { status: 200, schema: UsageSchema } },
 ];
 
@@ -111,6 +140,7 @@ export function openApiDocument(serverUrl: string, workflows: WorkflowDoc[] = []
       operationId: r.operationId,
       summary: r.summary,
       ...(params.length || queryParams.length ? { parameters: [...params, ...queryParams] } : {}),
+      ...(r.security ? { security: r.security } : {}),
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(r.body, "input") } } } } : {}),
       responses,
     };
@@ -120,7 +150,11 @@ export function openApiDocument(serverUrl: string, workflows: WorkflowDoc[] = []
     info: { title: "Comfy Edge", version: "0.1.0", description: "A durable job API in front of a fleet of ComfyUI servers. Every route is also served under /v1." },
     servers: [{ url: serverUrl }, { url: `${serverUrl}/v1` }],
     components: {
-      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" }, bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      securitySchemes: {
+        apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
+        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        basic: { type: "http", scheme: "basic", description: "Comfy Router facade only: an API key as the username or the password" },
+      },
       schemas: {
         Error: schemaOf(ErrorBodySchema, "output"),
         ...Object.fromEntries(workflows.map((w) => [inputsComponentName(w.id), { ...inputsJsonSchema(w.inputs, limits), description: `Inputs of stored workflow "${w.id}" (${w.name}), version ${w.version}: POST /jobs { "workflowId": "${w.id}", "inputs": {…} }` }])),

@@ -12,7 +12,7 @@ export const JWT_SECRET = "test-jwt-secret-0123456789abcdef-0123456789";
 export const JWT_AUDIENCE = "comfy-edge-tests";
 export const JWT_ISSUER = "https://issuer.comfy-edge.test";
 // Above what routes.security.test.ts sends without a credential from one IP in a minute (it grows with the route table).
-export const RATE_LIMIT_MAX = 520;
+export const RATE_LIMIT_MAX = 600;
 export const PENDING_LIMIT = 10;
 /** CORS_ORIGINS lists these two (a trailing slash and spaces, as a deployer might write them). */
 export const ALLOWED_ORIGIN = "https://app.example.test";

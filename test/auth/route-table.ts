@@ -26,6 +26,22 @@ const RUNPOD_ENDPOINT = "route-table-ep";
 /** A 1×1 PNG. */
 export const TINY_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
+/**
+ * The Comfy Router facade, under /router (as openapi.ts lists it) and at Router's own paths. The
+ * fixture's job was not made through the facade, so the public preview answers 404 for it.
+ */
+function routerRows(base: "/router" | ""): RouteRow[] {
+  const template = (p: string) => (base ? `${base}${p}` : "*");
+  return [
+    { name: `POST ${base}/workflow`, template: template("/workflow"), method: "POST", path: () => `${base}/workflow`, body: () => ({ type: "SD15", params: { prompt: "route table", seed: Math.floor(Math.random() * 1e6) } }), access: "user", user: 200, admin: 200 },
+    { name: `GET ${base}/workflow/:id`, template: template("/workflow/{id}"), method: "GET", path: (f) => `${base}/workflow/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
+    { name: `POST ${base}/workflow/:id/cancel`, template: template("/workflow/{id}/cancel"), method: "POST", path: (f) => `${base}/workflow/${f.ownQueuedJobId}/cancel`, access: "user", user: 200, admin: 200 },
+    { name: `GET ${base}/preview/:id`, template: template("/preview/{id}"), method: "GET", path: (f) => `${base}/preview/${f.ownJobId}`, access: "public", user: 404, admin: 404 },
+    { name: `GET ${base}/doc`, template: template("/doc"), method: "GET", path: () => `${base}/doc`, access: "public", user: 200, admin: 200 },
+    { name: `GET ${base}/health_check`, template: template("/health_check"), method: "GET", path: () => `${base}/health_check`, access: "public", user: 200, admin: 200 },
+  ];
+}
+
 export const ROUTES: RouteRow[] = [
   { name: "GET /openapi.json", template: "*", method: "GET", path: () => "/openapi.json", access: "public", user: 200, admin: 200 },
   { name: "GET /docs", template: "*", method: "GET", path: () => "/docs", access: "public", user: 200, admin: 200 },
@@ -76,6 +92,8 @@ export const ROUTES: RouteRow[] = [
   { name: "POST /runpod/…/cancel/:id", template: "/runpod/v2/{endpointId}/cancel/{id}", method: "POST", path: (f) => `/runpod/v2/${RUNPOD_ENDPOINT}/cancel/${f.ownJobId}`, access: "user", user: 200, admin: 200 },
   { name: "GET /runpod/…/health", template: "/runpod/v2/{endpointId}/health", method: "GET", path: () => `/runpod/v2/${RUNPOD_ENDPOINT}/health`, access: "user", user: 200, admin: 200 },
   { name: "POST /runpod/…/purge-queue", template: "/runpod/v2/{endpointId}/purge-queue", method: "POST", path: () => `/runpod/v2/${RUNPOD_ENDPOINT}/purge-queue`, access: "user", user: 200, admin: 200 },
+  ...routerRows("/router"),
+  ...routerRows(""),
   { name: "GET /usage", template: "/usage", method: "GET", path: () => "/usage", access: "user", user: 200, admin: 200 },
 ];
 

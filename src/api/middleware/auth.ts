@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { checkApiKey, type KeyCheck } from "../../auth/api-keys";
+import { basicCredentials } from "../../auth/basic";
 import { jwtFailureMessage, jwtSettings, verifyJwt } from "../../auth/jwt";
 import { adoptLegacyJwtRows } from "../../auth/legacy-owners";
 import { authMode } from "../../auth/mode";
@@ -17,12 +18,20 @@ const INVALID_KEY = "Invalid API key";
 /** last_used_at_ms is a hint, not an audit log: written at most once a minute per key. */
 const LAST_USED_EVERY_MS = 60_000;
 
-type Presented = { kind: "api-key"; secret: string } | { kind: "jwt"; token: string } | null;
+type Presented = { kind: "api-key"; secret: string } | { kind: "jwt"; token: string } | { kind: "basic"; secrets: string[] } | null;
 
-/** `X-API-Key: …`, or `Authorization: Bearer …` carrying a JWT (three dot-separated parts) or an API key. */
-function presented(header: (name: string) => string | undefined): Presented {
+/**
+ * `X-API-Key: …`, or `Authorization: Bearer …` carrying a JWT (three dot-separated parts) or an API
+ * key, or (only where `basic` allows it) `Authorization: Basic …` carrying an API key as username
+ * or password.
+ */
+function presented(header: (name: string) => string | undefined, basic: boolean): Presented {
   const key = header("x-api-key");
   if (key !== undefined) return { kind: "api-key", secret: key.trim() };
+  if (basic) {
+    const secrets = basicCredentials(header("authorization"));
+    if (secrets) return { kind: "basic", secrets };
+  }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header("authorization") ?? "");
   if (!m) return null;
   return m[1]!.split(".").length === 3 ? { kind: "jwt", token: m[1]! } : { kind: "api-key", secret: m[1]! };
@@ -34,10 +43,25 @@ function keyFailure(check: Exclude<KeyCheck, { ok: true }>): ApiError {
 }
 
 /**
+ * A Basic credential's halves, checked in turn: the first that is a valid key wins. None valid:
+ * the most telling refusal (an expired or revoked key says so rather than "invalid").
+ */
+async function checkBasic(secrets: string[], check: (secret: string) => Promise<KeyCheck>): Promise<KeyCheck> {
+  let refusal: KeyCheck = { ok: false, reason: "unknown" };
+  for (const secret of secrets) {
+    const r = await check(secret);
+    if (r.ok) return r;
+    if (r.reason !== "unknown") refusal = r;
+  }
+  return refusal;
+}
+
+/**
  * Resolves who is calling into `caller`, or why not into `authError`, and never throws for a bad
  * credential: the rate limiter counts the attempt first (per client IP), then `requireRole` refuses it.
+ * `basic(path)` says where HTTP Basic carries a key (the Comfy Router facade); elsewhere it is ignored.
  */
-export const authenticate = (): MiddlewareHandler<AppEnv> =>
+export const authenticate = ({ basic = () => false }: { basic?: (path: string) => boolean } = {}): MiddlewareHandler<AppEnv> =>
   async function authenticate(c, next) {
     // The router is mounted at / and /v1; a request that falls through both resolves once.
     if (c.get("authMode")) return next();
@@ -48,7 +72,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
       c.set("caller", OPEN_PRINCIPAL);
       return next();
     }
-    const cred = presented((n) => c.req.header(n));
+    const cred = presented((n) => c.req.header(n), basic(c.req.path));
     if (!cred) return next();
     const now = Date.now();
     if (cred.kind === "jwt") {
@@ -70,7 +94,8 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
       else c.set("authError", jwtError);
       return next();
     }
-    const check = await checkApiKey(cred.secret, { apiKeys: cfg.API_KEYS, db: c.get("db"), nowMs: now });
+    const checkKey = (secret: string) => checkApiKey(secret, { apiKeys: cfg.API_KEYS, db: c.get("db"), nowMs: now });
+    const check = cred.kind === "basic" ? await checkBasic(cred.secrets, checkKey) : await checkKey(cred.secret);
     if (check.ok) useKey(c, check, now);
     else c.set("authError", keyFailure(check));
     return next();
