@@ -385,6 +385,9 @@ if (left() > 45_000) {
 results.durationS = Math.round((Date.now() - started) / 1000);
 
 fs.mkdirSync(path.join(root, "bench", "results"), { recursive: true });
+// What an operator's Prometheus would have scraped after all that (open mode: no key needed).
+const metrics = await (await fetch(`${gateway}/metrics`)).text();
+fs.writeFileSync(path.join(root, "bench", "results", "metrics.txt"), metrics);
 fs.writeFileSync(path.join(root, "bench", "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 
 const lat = results.latency as Record<string, { direct: { p50: number; p95: number; p99: number }; gateway: { p50: number; p95: number; p99: number }; addedP50: number }>;
@@ -401,6 +404,7 @@ console.log(`saturated 3-host fleet: ${JSON.stringify(results.fleet3)}`);
 console.log(`scale-out, 100 ms jobs (jobs/s): ${JSON.stringify(scale)}`);
 if (results.largeOutput) console.log(`500 MB output: ${JSON.stringify(results.largeOutput)}`);
 if (results.farFromD1) console.log(`every D1 round trip +20 ms (far from D1's primary): ${JSON.stringify(results.farFromD1)}`);
+console.log(`GET /metrics after the bench (bench/results/metrics.txt), samples only:\n${metrics.split("\n").filter((l) => l && !l.startsWith("#") && !l.includes("_bucket{")).map((l) => `  ${l}`).join("\n")}`);
 console.log(`\nwritten to bench/results/latest.json in ${results.durationS} s`);
 
 for (const f of fakes) await f.close();

@@ -77,6 +77,19 @@ export const hosts = sqliteTable("hosts", {
   modelsAtMs: integer("models_at_ms"),
 });
 
+/**
+ * Each host's model files as `folder/name` keys (current folder names), one row each: what the claim
+ * matches a job's `models_json` against, by index. Rewritten with the host's lists (src/hosts/models.ts).
+ */
+export const hostModels = sqliteTable(
+  "host_models",
+  {
+    hostId: text("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.key] })],
+);
+
 /** Files put into R2 once with POST /uploads and referenced by id from many jobs; owner-scoped. */
 export const uploads = sqliteTable(
   "uploads",

@@ -27,6 +27,24 @@ export type HostModels = Partial<Record<ModelFolder, string[]>>;
 export const modelsStale = (h: Pick<HostRow, "modelsAtMs">, nowMs: number) => h.modelsAtMs === null || nowMs - h.modelsAtMs >= MODELS_TTL_MS;
 
 /**
+ * Stores a host's lists: as JSON on its row (GET /capabilities shows them) and as one indexed
+ * `host_models` row per file under its current folder name (what the claim matches). One batch.
+ */
+export async function writeHostModels(d1: D1Database, hostId: string, models: HostModels, nowMs: number) {
+  const json = JSON.stringify(models);
+  await d1.batch([
+    d1.prepare("UPDATE hosts SET models_json = ?2, models_at_ms = ?3 WHERE id = ?1").bind(hostId, json, nowMs),
+    d1.prepare("DELETE FROM host_models WHERE host_id = ?1").bind(hostId),
+    d1.prepare(
+      `INSERT OR IGNORE INTO host_models (host_id, key)
+         SELECT ?1, (CASE folder.key WHEN 'unet' THEN 'diffusion_models' WHEN 'clip' THEN 'text_encoders' ELSE folder.key END) || '/' || file.value
+           FROM json_each(?2) folder, json_each(folder.value) file
+          WHERE EXISTS (SELECT 1 FROM hosts WHERE id = ?1)`,
+    ).bind(hostId, json),
+  ]);
+}
+
+/**
  * Reads a host's model lists (the folder list, then all its folders at once: a slow host costs two
  * timeouts, not one per folder) and caches them on its row, where placement (jobs/moves.ts) and
  * GET /capabilities read them. Null when the host could not say; its last lists are kept.
@@ -41,7 +59,7 @@ export async function refreshHostModels(d: Db, h: { id: string; name: string; ur
       const list = lists[i];
       if (list) models[folder] = list.slice(0, 2000);
     });
-    await d.update(hosts).set({ modelsJson: JSON.stringify(models), modelsAtMs: nowMs }).where(eq(hosts.id, h.id)).run();
+    await writeHostModels(d.$client, h.id, models, nowMs);
     return models;
   } catch (e) {
     log.warn("host.models_failed", { host: h.name, ...errorFields(e) });

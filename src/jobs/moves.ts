@@ -50,29 +50,36 @@ export type Claim = {
   watched: boolean;
 };
 
-/** Online hosts with a free slot (optionally just one), with how many they have free. */
-const freeHosts = (one: boolean) => `SELECT h.id, h.name, h.models_json,
+/** Online hosts with a free slot (optionally just one), with how many they have free and whether their model lists were ever read. */
+const freeHosts = (one: boolean) => `SELECT h.id, h.name, h.models_json IS NOT NULL AS listed,
       h.slots - (SELECT count(*) FROM jobs a WHERE a.host_id = h.id AND a.status IN (${ACTIVE_SQL})) AS free
     FROM hosts h WHERE h.state = 'online'${one ? " AND h.id = ?3" : ""}`;
 
 /**
  * Whether host `f` may run queued job `q`: the job names no model, the host's lists are unknown
  * (never read: it may have them, and ComfyUI will say if not), or every `folder/name` the job needs
- * is in the host's lists (`unet` and `clip` are the old names of two folders).
+ * is one of the host's `host_models` rows (an index lookup each).
  */
-const HOST_HAS_MODELS = `(q.models_json IS NULL OR f.models_json IS NULL OR NOT EXISTS (
-      SELECT 1 FROM json_each(q.models_json) need WHERE NOT EXISTS (
-        SELECT 1 FROM json_each(f.models_json) folder, json_each(folder.value) file
-         WHERE (CASE folder.key WHEN 'unet' THEN 'diffusion_models' WHEN 'clip' THEN 'text_encoders' ELSE folder.key END) || '/' || file.value = need.value)))`;
+const HOST_HAS_MODELS = `(q.models_json IS NULL OR NOT f.listed OR NOT EXISTS (
+      SELECT 1 FROM json_each(q.models_json) need
+       WHERE NOT EXISTS (SELECT 1 FROM host_models hm WHERE hm.host_id = f.id AND hm.key = need.value)))`;
 
 /**
- * The oldest highest-priority queued job that some free host can run, with that host: the most free
- * first, ties broken at random so work spreads. A job whose models only busy hosts have waits
- * without holding back the jobs behind it.
+ * How far down the queue a claim looks for a job some free host can run. Past it, jobs wait even if
+ * they would fit, until the head moves: it bounds the claim's cost with thousands queued, and only
+ * matters when this many jobs at the head wait for models that only busy or offline hosts have.
  */
-const pickJobAndHost = (one: boolean) => `WITH f AS MATERIALIZED (${freeHosts(one)})
-  SELECT q.id AS job_id, f.id AS host_id, f.name AS host_name FROM jobs q JOIN f ON f.free > 0 AND ${HOST_HAS_MODELS}
-   WHERE q.status = ${lit(STATUS.queued)}
+export const CLAIM_WINDOW = 500;
+
+/**
+ * The oldest highest-priority queued job (among the first CLAIM_WINDOW) that some free host can
+ * run, with that host: the most free first, ties broken at random so work spreads. A job whose
+ * models only busy hosts have waits without holding back the jobs behind it.
+ */
+const pickJobAndHost = (one: boolean) => `WITH f AS MATERIALIZED (${freeHosts(one)}),
+  q AS (SELECT id, priority, created_at_ms, models_json FROM jobs WHERE status = ${lit(STATUS.queued)}
+         ORDER BY priority DESC, created_at_ms ASC, id ASC LIMIT ${CLAIM_WINDOW})
+  SELECT q.id AS job_id, f.id AS host_id, f.name AS host_name FROM q JOIN f ON f.free > 0 AND ${HOST_HAS_MODELS}
    ORDER BY q.priority DESC, q.created_at_ms ASC, q.id ASC, f.free DESC, random() LIMIT 1`;
 
 /**
