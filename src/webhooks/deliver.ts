@@ -57,15 +57,16 @@ export async function attemptDelivery(env: Env, row: DeliveryRow, attempt: numbe
 }
 
 /**
- * The job exactly as GET /jobs/:id shows it (outputs inline when it asked), with the event first;
- * a job that came through the RunPod facade gets RunPod's payload, as its /status shows it.
+ * The job exactly as GET /jobs/:id shows it (outputs inline when it asked), with the event first
+ * and `jobId` (= `id`): ComfyUI Gateway's receivers read `jobId`, so theirs keep working unchanged.
+ * A job that came through the RunPod facade gets RunPod's payload, as its /status shows it.
  */
 export async function webhookBody(env: Env, job: JobRow, event: string, publicUrl: string | null): Promise<string> {
   const origin = publicUrl ?? stateOf(job).origin ?? "";
   const plain = await toJobView(job, { queuePosition: null, sign: linkSigner(env, origin) });
   const view = await withInlineOutputs(plain, job, env.OUTPUTS, config(env).INLINE_OUTPUT_MAX_BYTES);
   if (job.facade === "runpod") return JSON.stringify(toRunPodJob(view, Date.now()));
-  return JSON.stringify({ event, ...view });
+  return JSON.stringify({ event, jobId: view.id, ...view });
 }
 
 /**

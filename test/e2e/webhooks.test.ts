@@ -39,9 +39,10 @@ describe("a job's webhook", () => {
     expect(req!.headers["content-type"]).toBe("application/json");
     expect(body.event).toBe("succeeded");
     const strip = ({ url: _u, urlExpiresAt: _e, ...o }: Record<string, unknown>) => o;
-    const { event: _event, webhook: sentWebhook, outputs: sentOutputs, ...sent } = body;
+    const { event: _event, jobId: sentJobId, webhook: sentWebhook, outputs: sentOutputs, ...sent } = body;
     const { webhook: _now, outputs: nowOutputs, ...shown } = now;
     expect(sent).toEqual(shown);
+    expect(sentJobId).toBe(job.id);
     expect(sentOutputs.map(strip)).toEqual(nowOutputs.map(strip));
     expect(sentWebhook).toMatchObject({ deliveryId: `${job.id}:succeeded`, status: "pending" });
     // Links in the body point at the origin the job was submitted to, and they download.
