@@ -16,6 +16,7 @@ import { keyRoutes } from "./api/routes/keys";
 import { metricsRoutes } from "./api/routes/metrics";
 import { uploadRoutes } from "./api/routes/uploads";
 import { usageRoutes } from "./api/routes/usage";
+import { watchRoutes } from "./api/routes/watch";
 import { webhookRoutes } from "./api/routes/webhooks";
 import { workflowRoutes } from "./api/routes/workflows";
 import { db } from "./db/client";
@@ -40,6 +41,8 @@ function api() {
     .route("/", healthRoutes)
     // Before requireRole("user"): a METRICS_TOKEN is not a user credential.
     .route("/", metricsRoutes)
+    // Before requireRole("user"): a job's watch link opens its stream without a key.
+    .route("/", watchRoutes)
     .use("*", requireRole("user"))
     .route("/", capabilityRoutes)
     .route("/", jobRoutes)

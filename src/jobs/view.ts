@@ -26,8 +26,9 @@ export const storedOutputs = (row: JobRow) => parse<StoredOutput[]>(row.outputsJ
 /** One shape everywhere (GET, list, webhook bodies). Signing is passed in so this stays pure. */
 export async function toJobView(
   row: JobRow,
-  opts: { queuePosition: number | null; sign: (key: string) => Promise<SignedLink> },
+  opts: { queuePosition: number | null; sign: (key: string) => Promise<SignedLink>; watch?: (jobId: string) => Promise<SignedLink> },
 ): Promise<JobView> {
+  const watch = opts.watch ? await opts.watch(row.id) : null;
   const outputs = await Promise.all(
     storedOutputs(row).map(async ({ key, ...o }) => {
       if (!key || row.status !== "succeeded") return o;
@@ -55,5 +56,6 @@ export async function toJobView(
     completedAt: iso(row.completedAtMs),
     metadata: parse<Record<string, unknown>>(row.metadataJson, {}),
     webhook: jobWebhookView(row),
+    ...(watch ? { watchUrl: watch.url, watchUrlExpiresAt: new Date(watch.expiresAtMs).toISOString() } : {}),
   };
 }

@@ -128,6 +128,9 @@ export const JobSchema = z
     completedAt: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     webhook: JobWebhookSchema.nullable(),
+    /** A short-lived link to the job's event stream that needs no key (for a browser's EventSource); not in webhook bodies. */
+    watchUrl: z.string().optional(),
+    watchUrlExpiresAt: z.string().optional(),
   })
   ;
 export type JobView = z.infer<typeof JobSchema>;

@@ -1,23 +1,24 @@
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { canSee, ownerScope } from "../../auth/roles";
+import { ownerScope } from "../../auth/roles";
 import { jobs, type JobRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
 import { submitJob } from "../../jobs/submit";
 import { isTerminal, STATUS, type JobStatus } from "../../jobs/states";
 import { cancelMove } from "../../jobs/moves";
+import { publishMoved } from "../../watch/publish";
 import { storedOutputs, toJobView } from "../../jobs/view";
 import { base64url } from "../../lib/bytes";
 import { errorFields, log } from "../../lib/log";
 import { queuePositions } from "../../jobs/queue-position";
 import { dispatch } from "../../scheduler/place";
 import { waitForTerminal, withLive } from "../long-poll";
+import { visibleJob } from "../visible-job";
 import type { AppEnv } from "../context";
 import { GetJobQuery, ListJobsQuery, SubmitJob } from "../../schemas/job";
-import { Uuid } from "../../schemas/common";
-import { signerFor } from "../sign";
-import { jsonBody, param, query } from "../validate";
+import { signerFor, viewSigners } from "../sign";
+import { jsonBody, query } from "../validate";
 import { assertCallbackUrl } from "../../webhooks/callback";
 import { sendAttempt } from "../../webhooks/enqueue";
 import { webhookSettings } from "../../webhooks/settings";
@@ -29,18 +30,10 @@ import { signingSecret } from "../../storage/signed-url";
 
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/);
 
-/** A job the caller may see: another owner's job answers 404, the same as a missing one. */
-async function visibleJob(c: Context<AppEnv>, rawId: string | undefined): Promise<JobRow> {
-  const id = param(rawId, Uuid, "Job");
-  const who = c.get("principal");
-  const row = await c.get("db").select().from(jobs).where(eq(jobs.id, id)).get();
-  if (!row || !canSee(who, row.owner)) throw notFound("Job");
-  return row;
-}
 
 async function view(c: Context<AppEnv>, row: JobRow, knownPosition?: number) {
   const position = row.status !== "queued" ? null : (knownPosition ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null);
-  return toJobView(row, { queuePosition: position, sign: signerFor(c) });
+  return toJobView(row, { queuePosition: position, ...viewSigners(c) });
 }
 
 const encodeCursor = (r: JobRow) => base64url(new TextEncoder().encode(JSON.stringify([r.createdAtMs, r.id])));
@@ -93,8 +86,8 @@ export const jobRoutes = new Hono<AppEnv>()
     const rows = await c.get("db").select().from(jobs).where(and(...conds)).orderBy(desc(jobs.createdAtMs), desc(jobs.id)).limit(q.limit + 1).all();
     const page = rows.slice(0, q.limit);
     const positions = await queuePositions(c.env.DB, page.filter((r) => r.status === "queued"));
-    const sign = signerFor(c);
-    const items = await Promise.all(page.map((r) => toJobView(r, { queuePosition: positions.get(r.id) ?? null, sign })));
+    const signers = viewSigners(c);
+    const items = await Promise.all(page.map((r) => toJobView(r, { queuePosition: positions.get(r.id) ?? null, ...signers })));
     return c.json({ items, count: items.length, nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null });
   })
   .get("/jobs/:id", async (c) => {
@@ -108,6 +101,8 @@ export const jobRoutes = new Hono<AppEnv>()
     const after = moved.row;
     if (!after) throw notFound("Job");
     if (moved.webhook) c.executionCtx.waitUntil(sendAttempt(c.env, { deliveryId: moved.webhook.deliveryId, attempt: 1 }));
+    // A queued job ends here; a running one ends on its host, which tells its watchers.
+    if (!moved.toHost && after.status === STATUS.canceled) c.executionCtx.waitUntil(publishMoved(c.env, after));
     if (moved.toHost && after.hostId) {
       const stub = c.env.HOSTS.get(c.env.HOSTS.idFromName(after.hostId));
       c.executionCtx.waitUntil(stub.cancel(after.id).catch((e: unknown) => log.warn("job.cancel_rpc_failed", { jobId: after.id, ...errorFields(e) })));
