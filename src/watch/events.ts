@@ -9,7 +9,8 @@ import type { StoredOutput } from "../storage/outputs";
  * event named after the final status that carries the whole job.
  */
 export type JobEvent =
-  | { kind: "queued"; queuePosition: number | null }
+  /** `submitted`: the job's first report, sent by POST /jobs; it may arrive after its host's `running`, and is then dropped. */
+  | { kind: "queued"; queuePosition: number | null; submitted?: boolean }
   | { kind: "running"; host: string | null }
   | { kind: "started"; startedAtMs: number }
   | { kind: "progress"; node: string | null; value: number; max: number; percent: number; nodes?: Record<string, NodeState> }

@@ -143,7 +143,7 @@ describe("GET /events", () => {
     const job = await submit({ workflow: samplerGraph(6) });
     const mine = (await events!.until((e) => e.data.jobId === job.id && isTerminalEvent(e))).filter((e) => e.data.jobId === job.id);
     await events!.cancel();
-    expect(names(mine)).toEqual(expect.arrayContaining(["running", "started", "progress", "output", "succeeded"]));
+    expect(names(mine)).toEqual(expect.arrayContaining(["queued", "running", "started", "progress", "output", "succeeded"]));
     expect(mine.at(-1)!.data.job).toMatchObject({ id: job.id, status: "succeeded" });
     // Previews reach the feed without their bytes.
     for (const p of mine.filter((e) => e.event === "preview")) expect(p.data.dataUri).toBeUndefined();

@@ -7,7 +7,7 @@ import { ApiError, notFound } from "../../errors";
 import { submitJob } from "../../jobs/submit";
 import { isTerminal, STATUS, type JobStatus } from "../../jobs/states";
 import { cancelMove } from "../../jobs/moves";
-import { publishMoved } from "../../watch/publish";
+import { publish, publishMoved } from "../../watch/publish";
 import { storedOutputs, toJobView } from "../../jobs/view";
 import { base64url } from "../../lib/bytes";
 import { errorFields, log } from "../../lib/log";
@@ -65,6 +65,8 @@ export const jobRoutes = new Hono<AppEnv>()
       inputs: { bucket: c.env.OUTPUTS, policy: inputPolicy(c.get("config")) },
       seal: async (jobId, plaintext) => encryptSecret(await signingSecret(c.get("db"), c.env.DB, c.get("config").SIGNING_SECRET), jobId, plaintext),
     });
+    // Dashboards (GET /events) learn of the new job; its own stream starts with it.
+    if (!replayed) c.executionCtx.waitUntil(publish(c.env, { jobId: job.id, owner: job.owner, event: { kind: "queued", queuePosition: queuePosition ?? null, submitted: true }, queueKey: { id: job.id, priority: job.priority, createdAtMs: job.createdAtMs } }));
     if (replayed) c.header("Idempotent-Replayed", "true");
     // The submit's own round trip claimed a job for a free host: hand it over without waiting for
     // ComfyUI. Nothing claimed: the queue message wakes placement when a slot frees.
