@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { linkSigner } from "../storage/signed-url";
+import { renderCtx } from "../watch/render";
 import { db } from "../db/client";
 import { jobs, type JobRow } from "../db/schema";
 import { config, type Env } from "../env";
@@ -57,7 +57,7 @@ export async function attemptDelivery(env: Env, row: DeliveryRow, attempt: numbe
 /** The job exactly as GET /jobs/:id shows it, with the event first. */
 export async function webhookBody(env: Env, job: JobRow, event: string, publicUrl: string | null): Promise<string> {
   const origin = publicUrl ?? stateOf(job).origin ?? "";
-  const view = await toJobView(job, { queuePosition: null, sign: linkSigner(env, origin) });
+  const view = await toJobView(job, { queuePosition: null, ...renderCtx(env, origin) });
   return JSON.stringify({ event, ...view });
 }
 
