@@ -153,3 +153,12 @@ describe("GET /events", () => {
 });
 
 const fetchUrl = (url: string) => exports.default.fetch(new Request(url));
+
+describe("a quiet stream", () => {
+  it("gets a keepalive comment while nothing happens, and ends when its timeout says", async () => {
+    // Longer than one heartbeat (15 s); the server ends it by itself.
+    const { events } = await openStream("/events?timeout=17");
+    await events!.until(() => false);
+    expect(events!.comments).toBeGreaterThanOrEqual(1);
+  }, 40_000);
+});
