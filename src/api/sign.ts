@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { linkSigner, signingSecret, type SignedLink } from "../storage/signed-url";
-import { watchLink } from "../watch/watch-link";
+import { linkSigner, type SignedLink } from "../storage/signed-url";
+import { renderCtx } from "../watch/render";
 import type { AppEnv } from "./context";
 
 /** How this deployment signs output links: R2 presigned URLs when S3 credentials exist, else Worker-signed. */
@@ -9,11 +9,4 @@ export function signerFor(c: Context<AppEnv>): (key: string) => Promise<SignedLi
 }
 
 /** The signers a job view needs: its outputs' download links and its watch link. */
-export function viewSigners(c: Context<AppEnv>) {
-  const origin = new URL(c.req.url).origin;
-  let secret: Promise<string> | undefined;
-  return {
-    sign: linkSigner(c.env, origin),
-    watch: async (jobId: string) => watchLink(origin, await (secret ??= signingSecret(c.get("db"), c.env.DB, c.get("config").SIGNING_SECRET)), jobId, Date.now()),
-  };
-}
+export const viewSigners = (c: Context<AppEnv>) => renderCtx(c.env, new URL(c.req.url).origin);
