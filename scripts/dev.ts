@@ -57,7 +57,7 @@ process.on("SIGTERM", () => shutdown(0));
 
 function startFake(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "test/fakes/comfyui/server.ts"), "--port", String(FAKE_PORT), "--step-ms", "40", "--fresh-data-dir", FAKE_DATA_DIR, "--exit-with-parent"], {
+    const child = spawn(process.execPath, [path.join(root, "test/fakes/comfyui/server.ts"), "--port", String(FAKE_PORT), "--step-ms", "40", "--preview-method", "latent2rgb", "--fresh-data-dir", FAKE_DATA_DIR, "--exit-with-parent"], {
       stdio: ["pipe", "pipe", "inherit"],
     });
     children.push(child);
@@ -160,6 +160,8 @@ ${keyNote}
     curl -s ${gateway}/jobs${key} -H 'content-type: application/json' -d '${job}'
   Watch it (use the id from the answer):
     curl -s ${gateway}/jobs/<id>${key}
+  or live, as Server-Sent Events until it ends:
+    curl -N ${gateway}/jobs/<id>/events${key}
   Download its image (follows the signed link):
     curl -sL -o out.png ${gateway}/jobs/<id>/outputs/<name>${key}
 

@@ -19,6 +19,7 @@ import { keyRoutes } from "./api/routes/keys";
 import { metricsRoutes } from "./api/routes/metrics";
 import { uploadRoutes } from "./api/routes/uploads";
 import { usageRoutes } from "./api/routes/usage";
+import { watchRoutes } from "./api/routes/watch";
 import { webhookRoutes } from "./api/routes/webhooks";
 import { workflowRoutes } from "./api/routes/workflows";
 import { consoleRoutes } from "./console/page";
@@ -50,6 +51,8 @@ function api() {
     // Before requireRole("user"): a METRICS_TOKEN is not a user credential.
     .route("/", metricsRoutes)
     .route("/", routerPublicRoutes)
+    // Before requireRole("user"): a job's watch link opens its stream without a key.
+    .route("/", watchRoutes)
     .use("*", requireRole("user"))
     .route("/", capabilityRoutes)
     .route("/", jobRoutes)

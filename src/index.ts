@@ -8,6 +8,7 @@ import { consumeWebhooks, WEBHOOKS_QUEUE } from "./webhooks/consumer";
 export { HostDO } from "./hosts/host-do";
 export { RateLimiterDO } from "./rate-limit/rate-limiter-do";
 export { JobWatchDO } from "./watch/job-watch-do";
+export { OwnerFeedDO } from "./watch/owner-feed-do";
 
 const app = createApp();
 

@@ -122,6 +122,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow a job live as Server-Sent Events (queued, running, started, progress, executing, preview, output, then one terminal event with the job); resumes after Last-Event-ID. The job's watchUrl opens it without a key */
+        get: operations["watchJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest preview image ComfyUI sent of a running job (404 when there is none); the job's watch link query opens it without a key */
+        get: operations["getJobPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All your jobs' changes as Server-Sent Events (an admin's: everyone's), progress and previews at most once a second per job; resumes after Last-Event-ID */
+        get: operations["watchAllJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/deliveries": {
         parameters: {
             query?: never;
@@ -891,6 +942,8 @@ export interface operations {
                                 message: string;
                                 hosts: string[];
                             } | null;
+                            watchUrl?: string;
+                            watchUrlExpiresAt?: string;
                         }[];
                         count: number;
                         nextCursor: string | null;
@@ -1089,6 +1142,8 @@ export interface operations {
                             message: string;
                             hosts: string[];
                         } | null;
+                        watchUrl?: string;
+                        watchUrlExpiresAt?: string;
                     };
                 };
             };
@@ -1224,6 +1279,8 @@ export interface operations {
                             message: string;
                             hosts: string[];
                         } | null;
+                        watchUrl?: string;
+                        watchUrlExpiresAt?: string;
                     };
                 };
             };
@@ -1413,6 +1470,8 @@ export interface operations {
                             message: string;
                             hosts: string[];
                         } | null;
+                        watchUrl?: string;
+                        watchUrlExpiresAt?: string;
                     };
                 };
             };
@@ -1723,6 +1782,198 @@ export interface operations {
                 headers: {
                     /** @description The signed download URL */
                     Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watchJob: {
+        parameters: {
+            query?: {
+                exp?: string;
+                sig?: string;
+                at?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream (docs/api.md, "Watching jobs") */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Resumed after the job's terminal event: nothing more will come */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SIGNATURE_INVALID or SIGNATURE_EXPIRED watch link */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJobPreview: {
+        parameters: {
+            query?: {
+                exp?: string;
+                sig?: string;
+                at?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description image/jpeg or image/png */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED (see X-RateLimit-* and Retry-After) or, on POST /jobs, QUEUE_FULL */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watchAllJobs: {
+        parameters: {
+            query?: {
+                timeout?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream (docs/api.md, "Watching jobs") */
+            200: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content?: never;

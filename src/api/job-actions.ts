@@ -21,8 +21,10 @@ import { assertCallbackUrl } from "../webhooks/callback";
 import { sendAttempt } from "../webhooks/enqueue";
 import { webhookSettings } from "../webhooks/settings";
 import type { AppEnv } from "./context";
-import { signerFor } from "./sign";
-import { param } from "./validate";
+import { viewSigners } from "./sign";
+import { publish, publishMoved } from "../watch/publish";
+import { STATUS } from "../jobs/states";
+export { visibleJob } from "./visible-job";
 
 /**
  * What the routes do to jobs, once: our own API (routes/jobs.ts) and the client facades
@@ -30,27 +32,18 @@ import { param } from "./validate";
  * very same code as one through POST /jobs.
  */
 
-/** A job the caller may see: another owner's job answers 404, the same as a missing one. */
-export async function visibleJob(c: Context<AppEnv>, rawId: string | undefined): Promise<JobRow> {
-  const id = param(rawId, Uuid, "Job");
-  const who = c.get("principal");
-  const row = await c.get("db").select().from(jobs).where(eq(jobs.id, id)).get();
-  if (!row || !canSee(who, row.owner)) throw notFound("Job");
-  return row;
-}
-
 /**
  * The job as the API shows it: a queued one with its queue position and what it waits for, if
  * anything; a succeeded one with its outputs inline when it asked for them.
  */
 export async function jobView(c: Context<AppEnv>, row: JobRow, known: { position?: number; waiting?: Waiting | null } = {}): Promise<JobView> {
   if (row.status !== "queued") {
-    const view = await toJobView(row, { queuePosition: null, sign: signerFor(c) });
+    const view = await toJobView(row, { queuePosition: null, ...viewSigners(c) });
     return withInlineOutputs(view, row, c.env.OUTPUTS, c.get("config").INLINE_OUTPUT_MAX_BYTES);
   }
   const position = known.position ?? (await queuePositions(c.env.DB, [row])).get(row.id) ?? null;
   const waiting = known.waiting !== undefined ? known.waiting : row.modelsJson ? modelWait(await readFleet(c.get("db")), neededFromKeys(row.modelsJson)).waiting : null;
-  return toJobView(row, { queuePosition: position, sign: signerFor(c), waiting });
+  return toJobView(row, { queuePosition: position, ...viewSigners(c), waiting });
 }
 
 /**
@@ -80,6 +73,8 @@ export async function acceptJob(
   // What the submit learnt already, so the answer's view need not ask again.
   const known = { ...(queuePosition !== undefined ? { position: queuePosition } : {}), ...(waiting !== undefined ? { waiting } : {}) };
   if (replayed) return { job, replayed, known };
+  // Dashboards (GET /events) learn of the new job; its own stream starts with it.
+  c.executionCtx.waitUntil(publish(c.env, { jobId: job.id, owner: job.owner, event: { kind: "queued", queuePosition: queuePosition ?? null, submitted: true }, queueKey: { id: job.id, priority: job.priority, createdAtMs: job.createdAtMs } }));
   if (claim) c.executionCtx.waitUntil(dispatch(c.env, claim));
   else c.executionCtx.waitUntil(c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })));
   return { job, replayed, known };
@@ -94,6 +89,8 @@ export async function cancelJob(c: Context<AppEnv>, id: string): Promise<JobRow>
   const after = moved.row;
   if (!after) throw notFound("Job");
   if (moved.webhook) c.executionCtx.waitUntil(sendAttempt(c.env, { deliveryId: moved.webhook.deliveryId, attempt: 1 }));
+  // A queued job ends here; a running one ends on its host, which tells its watchers.
+  if (!moved.toHost && after.status === STATUS.canceled) c.executionCtx.waitUntil(publishMoved(c.env, after));
   if (moved.toHost && after.hostId) {
     const stub = c.env.HOSTS.get(c.env.HOSTS.idFromName(after.hostId));
     c.executionCtx.waitUntil(stub.cancel(after.id).catch((e: unknown) => log.warn("job.cancel_rpc_failed", { jobId: after.id, ...errorFields(e) })));

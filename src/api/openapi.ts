@@ -8,6 +8,7 @@ import { DeliveryDetailSchema, DeliveryListSchema, DeliverySchema, ListDeliverie
 import { CreateWorkflow, WorkflowSchema, type WorkflowInputs } from "../schemas/workflow";
 import { UploadJson } from "./routes/uploads";
 import { RunPodCancelSchema, RunPodHealthSchema, RunPodJobSchema, RunPodPurgeSchema, RunPodRunBody, RunPodStreamSchema, WaitQuery } from "./facades/runpod/schemas";
+import { FeedQuery, WatchQuery } from "../schemas/watch";
 import { inputsComponentName, inputsJsonSchema } from "../workflows/json-schema";
 import { RouterTaskCreated, RouterTaskResult, RouterWorkflowRequest } from "./facades/router/schema";
 
@@ -52,6 +53,22 @@ const ROUTES: Route[] = [
       headers: { Location: { description: "The signed download URL", schema: { type: "string", format: "uri" } } },
     },
     also: { "200": { description: "A text output: the text itself, no redirect", content: { "text/plain": { schema: { type: "string" } } } } },
+  },
+  {
+    method: "get", path: "/jobs/{id}/events", operationId: "watchJob", query: WatchQuery,
+    summary: "Follow a job live as Server-Sent Events (queued, running, started, progress, executing, preview, output, then one terminal event with the job); resumes after Last-Event-ID. The job's watchUrl opens it without a key",
+    ok: { status: 200, description: "text/event-stream (docs/api.md, \"Watching jobs\")" },
+    also: { "204": { description: "Resumed after the job's terminal event: nothing more will come" }, "403": { description: "SIGNATURE_INVALID or SIGNATURE_EXPIRED watch link", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } } },
+  },
+  {
+    method: "get", path: "/jobs/{id}/preview", operationId: "getJobPreview", query: WatchQuery,
+    summary: "The latest preview image ComfyUI sent of a running job (404 when there is none); the job's watch link query opens it without a key",
+    ok: { status: 200, description: "image/jpeg or image/png" },
+  },
+  {
+    method: "get", path: "/events", operationId: "watchAllJobs", query: FeedQuery,
+    summary: "All your jobs' changes as Server-Sent Events (an admin's: everyone's), progress and previews at most once a second per job; resumes after Last-Event-ID",
+    ok: { status: 200, description: "text/event-stream (docs/api.md, \"Watching jobs\")" },
   },
   { method: "get", path: "/webhooks/deliveries", operationId: "listWebhookDeliveries", summary: "List webhook deliveries (yours; an admin sees all), newest first", query: ListDeliveriesQuery, ok: { status: 200, schema: DeliveryListSchema } },
   { method: "get", path: "/webhooks/deliveries/{id}", operationId: "getWebhookDelivery", summary: "Get a webhook delivery with every attempt (time, status, latency, error, response snippet)", ok: { status: 200, schema: DeliveryDetailSchema } },

@@ -8,6 +8,7 @@ import { markHost, markHostBusy } from "./health";
 import type { Inflight, InflightStore, Outcome } from "./inflight";
 import { collect, lookUp, stopPrompt, submitPrompt, unreachable } from "./prompt";
 import type { HostSocket } from "./socket";
+import type { StoredOutput } from "../storage/outputs";
 
 /** Submits of one attempt that may fail in transit before the job is given to another host. */
 const MAX_SUBMIT_DEFERRALS = 5;
@@ -22,6 +23,8 @@ export type AttemptDeps = {
   /** Stores an attempt's outcome and records it in D1 (HostCore.#end). */
   end: (a: Inflight, outcome: Outcome) => Promise<void>;
   mark: (jobId: string, step: string) => void;
+  /** An output of the attempt is in R2 (for the job's watchers). */
+  stored: (a: Inflight, o: StoredOutput) => void;
 };
 
 /**
@@ -114,7 +117,7 @@ export class AttemptRunner {
         // Neither queued nor in history: ComfyUI restarted or someone cleared it. Run it again elsewhere.
         return this.#d.end(a, { kind: "requeue", failure: { code: "COMFYUI_UNREACHABLE", message: "The ComfyUI host lost the prompt (restarted or cleared its queue)", retryable: true }, refund: false });
       }
-      const got = await collect(this.#d.env, client, this.#d.store.get(attemptId) ?? a, found.entry, Date.now());
+      const got = await collect(this.#d.env, client, this.#d.store.get(attemptId) ?? a, found.entry, Date.now(), (o) => this.#d.stored(a, o));
       this.#d.mark(a.jobId, "outputsStored");
       await this.#d.end(a, "finish" in got ? got.finish : { kind: "requeue", failure: got.requeue, refund: false });
     });

@@ -16,6 +16,11 @@ import { stopPrompt, unreachable } from "./prompt";
 import { HostSocket } from "./socket";
 import { JobWaiters } from "./waiters";
 import { AttemptRunner } from "./attempts";
+import { LatestPreviews, type Preview } from "./previews";
+import { parsePreviewFrame } from "../comfy/preview";
+import type { ComfyEvent, NodeState } from "../comfy/messages";
+import type { JobEvent } from "../watch/events";
+import { OrderedPublisher } from "../watch/publish";
 import { lostDispatches, purgeDisowned } from "./recovery";
 import { MODELS_TTL_MS, refreshHostModels } from "./models";
 
@@ -50,6 +55,12 @@ export class HostCore {
   readonly #attempts: AttemptRunner;
   readonly #clocks = new Map<string, { lastProgressWebhookAtMs: number; lastRunStateWriteAtMs: number }>();
   readonly #waiters = new JobWaiters();
+  readonly #publisher: OrderedPublisher;
+  readonly #previews = new LatestPreviews();
+  /** Per attempt, ComfyUI's per-node progress (`progress_state`), sent with the next `progress`. */
+  readonly #nodes = new Map<string, Record<string, NodeState>>();
+  /** The prompt ComfyUI is executing now: type-1 previews carry no prompt id and belong to it. */
+  #executing: string | null = null;
 
   constructor(sql: SqlStorage, env: Env, armAlarm: (atMs: number) => Promise<void>, background: (p: Promise<unknown>) => void) {
     this.#store = new InflightStore(sql);
@@ -67,10 +78,12 @@ export class HostCore {
       progressWebhookMs: webhookSettings(this.#cfg).progressIntervalMs,
       runStateWriteMs: 10_000,
     };
+    this.#publisher = new OrderedPublisher(env, background);
     this.#socket = new HostSocket((data) => this.#onFrame(data), { baseS: this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, attempts: this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS });
     this.#attempts = new AttemptRunner({
       store: this.#store, socket: this.#socket, env, cfg: this.#cfg, db: this.#db, client: (h) => this.#client(h),
       end: (a, o) => this.#end(a, o), mark: (jobId, step) => this.#waiters.mark(jobId, step),
+      stored: (a, output) => this.#say(a, { kind: "output", output }),
     });
   }
 
@@ -99,6 +112,7 @@ export class HostCore {
     if (!this.#store.add(claimed, now, jobTimeoutMs(c.timeoutMs, this.#cfg.COMFYUI_TIMEOUT_MS))) return;
     const a = this.#store.get(c.attemptId)!;
     this.#waiters.mark(c.jobId, "dispatched", true);
+    this.#say(a, { kind: "running", host: host.name });
     // The cancel overtook the dispatch: end it canceled instead of running it.
     if (this.#store.isSettled(`job:${c.jobId}`)) return this.#end(a, { kind: "canceled", startedAtMs: null, progress: null });
     await this.#rearm();
@@ -130,6 +144,16 @@ export class HostCore {
   /** RPC: the steps of a job's last attempt on this host, with their times. */
   trace(jobId: string): Record<string, number> | null {
     return this.#waiters.trace(jobId);
+  }
+
+  /** RPC: the latest preview ComfyUI sent of a job running here (GET /jobs/:id/preview). */
+  preview(jobId: string): Preview | null {
+    return this.#previews.get(jobId);
+  }
+
+  /** Tells the job's watchers (its JobWatchDO), in order, without waiting. */
+  #say(a: Pick<Inflight, "jobId" | "claim">, event: JobEvent) {
+    this.#publisher.say({ jobId: a.jobId, owner: a.claim.owner ?? "", event });
   }
 
   /** RPC: what GET /jobs/:id shows of a running job that D1 does not have yet. */
@@ -253,6 +277,7 @@ export class HostCore {
     const now = Date.now();
     let row: JobRow | null;
     let webhook: { deliveryId: string } | null;
+    let requeued: JobRow | null = null;
     let next: Claim | null = null;
     let more = false;
     try {
@@ -261,6 +286,7 @@ export class HostCore {
         log.warn("job.attempt_lost", { jobId: a.jobId, attemptId: a.attemptId, host: host?.name, code: o.failure.code, result: r.result });
         ({ webhook } = r);
         row = r.result === "requeued" ? null : r.row;
+        if (r.result === "requeued") requeued = r.row;
         // The queue message wakes placement on whichever host is free; a healthy host also pulls
         // at once below (it may well be the one to take the job again, after a restart of ComfyUI).
         if (r.result === "requeued") {
@@ -283,6 +309,10 @@ export class HostCore {
     this.#attempts.forget(a.attemptId);
     this.#clocks.delete(a.attemptId);
     this.#waiters.finished(a.jobId, row, now);
+    this.#previews.drop(a.jobId);
+    this.#nodes.delete(a.attemptId);
+    if (row) this.#say(a, { kind: "end", row });
+    else if (requeued) this.#publisher.say({ jobId: a.jobId, owner: requeued.owner, event: { kind: "queued", queuePosition: null }, queueKey: { id: requeued.id, priority: requeued.priority, createdAtMs: requeued.createdAtMs } });
     if (webhook) await sendAttempt(this.#env, { deliveryId: webhook.deliveryId, attempt: 1 });
     if (next) await this.#take(next);
     if (host && more && this.#healthFailures === 0 && freeSlots(this.#store.all(), host.slots) > 0) await this.#pull(host);
@@ -297,13 +327,25 @@ export class HostCore {
     }
   }
 
+  /** A binary frame: a preview of the prompt it names (type 4) or of the one executing now (type 1). */
+  #onPreview(data: ArrayBuffer) {
+    const f = parsePreviewFrame(data);
+    const promptId = f?.promptId ?? this.#executing;
+    const a = f && promptId ? this.#store.get(promptId) : null;
+    if (!f || !a || a.phase === "ended") return;
+    const p = this.#previews.offer(a.jobId, f, Date.now());
+    if (p) this.#say(a, { kind: "preview", node: p.node, contentType: p.contentType, size: p.bytes.byteLength, atMs: p.atMs, bytes: p.bytes });
+  }
+
   #onFrame(data: string | ArrayBuffer) {
+    if (typeof data !== "string") return this.#onPreview(data);
     const ev = parseFrame(data);
     if (ev.type === "other" || ev.type === "status" || !ev.promptId) return;
     const a = this.#store.get(ev.promptId);
     const host = this.#host;
     if (!a || !host || a.phase === "ended") return;
     const now = Date.now();
+    this.#tell(a, ev);
     const clocks = this.#clocks.get(a.attemptId) ?? { lastProgressWebhookAtMs: 0, lastRunStateWriteAtMs: 0 };
     this.#clocks.set(a.attemptId, clocks);
     const plan = planFrame(a, ev, now, this.#timing, clocks);
@@ -324,6 +366,18 @@ export class HostCore {
       this.#background(runStateMove(this.#env.DB, a.jobId, a.attemptId, { startedAtMs: cur.startedAtMs, progress: cur.progress }, now).catch((e: unknown) => log.warn("job.run_state_failed", { jobId: a.jobId, ...errorFields(e) })));
     }
     if (plan.reconcile) this.#background(this.#attempts.reconcile(host, a.attemptId));
+    if (progress) this.#say(a, { kind: "progress", ...progress, ...(this.#nodes.has(a.attemptId) ? { nodes: this.#nodes.get(a.attemptId)! } : {}) });
+  }
+
+  /** What a frame tells the job's watchers besides its progress (sent once planFrame computed it). */
+  #tell(a: Inflight, ev: Exclude<ComfyEvent, { type: "other" | "status" }>) {
+    if (ev.type === "execution_start") {
+      this.#executing = a.attemptId;
+      this.#say(a, { kind: "started", startedAtMs: ev.timestamp ?? Date.now() });
+    } else if (ev.type === "executing") {
+      this.#executing = ev.node === null ? null : a.attemptId;
+      if (ev.node !== null) this.#say(a, { kind: "executing", node: ev.node });
+    } else if (ev.type === "progress_state") this.#nodes.set(a.attemptId, ev.nodes);
   }
 }
 

@@ -31,6 +31,11 @@ export class HostDO extends DurableObject<Env> {
     return this.#with(async (h) => h.live(jobId));
   }
 
+  /** The latest preview of a job running here (GET /jobs/:id/preview). */
+  preview(jobId: string) {
+    return this.#with(async (h) => h.preview(jobId));
+  }
+
   /** When the job's last attempt here passed each step (for `npm run bench`'s per-phase trace). */
   trace(jobId: string) {
     return this.#with(async (h) => h.trace(jobId));

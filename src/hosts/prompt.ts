@@ -72,8 +72,8 @@ export async function lookUp(client: ComfyClient, attemptId: string): Promise<Lo
 
 export type Collected = { finish: Finish } | { requeue: Failure };
 
-/** A finished prompt → the attempt's outcome, its outputs streamed from /view into R2. */
-export async function collect(env: Env, client: ComfyClient, a: Inflight, entry: HistoryEntry, now: number): Promise<Collected> {
+/** A finished prompt → the attempt's outcome, its outputs streamed from /view into R2 (each told to `onStored` once there). */
+export async function collect(env: Env, client: ComfyClient, a: Inflight, entry: HistoryEntry, now: number, onStored: (o: StoredOutput) => void = () => {}): Promise<Collected> {
   const outcome = outcomeOf(entry);
   const run: RunState = { startedAtMs: a.startedAtMs, progress: a.progress };
   if (outcome.kind === "interrupted") {
@@ -89,6 +89,7 @@ export async function collect(env: Env, client: ComfyClient, a: Inflight, entry:
       const out = o.kind === "text" ? await storeTextOutput(env.OUTPUTS, a.jobId, o, inlineLeft) : await copyOutput(client, env.OUTPUTS, a.jobId, o);
       if (out.text !== undefined) inlineLeft -= out.bytes;
       stored.push(out);
+      onStored(out);
     }
   } catch (e) {
     log.error("output.copy_failed", { jobId: a.jobId, ...errorFields(e) });

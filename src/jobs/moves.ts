@@ -36,6 +36,8 @@ export type HostTarget = { id: string; name: string; url: string; headers: Recor
 /** What a host needs to run a claimed job, all from the claim itself. */
 export type Claim = {
   jobId: string;
+  /** Whose job it is: the host's reports reach the owner's feed (GET /events). */
+  owner: string;
   attemptId: string;
   attempts: number;
   graphJson: string;
@@ -95,7 +97,7 @@ function claimStatements(d1: D1Database, attemptId: string, nowMs: number, hostI
               progress_json = NULL, updated_at_ms = ?2
          FROM (${pickJobAndHost(hostId !== undefined)}) AS p
         WHERE jobs.id = p.job_id AND jobs.status = ${lit(STATUS.queued)}
-        RETURNING jobs.id, jobs.attempts, jobs.graph_json, jobs.timeout_ms, jobs.include_previews, jobs.input_files_json, jobs.comfy_key_enc,
+        RETURNING jobs.id, jobs.owner, jobs.attempts, jobs.graph_json, jobs.timeout_ms, jobs.include_previews, jobs.input_files_json, jobs.comfy_key_enc,
                   CASE WHEN jobs.callback_url IS NULL THEN NULL ELSE jobs.events_json END AS events_json, jobs.host_id,
                   (SELECT json_object('name', name, 'url', url, 'headers', json(headers_json), 'slots', slots) FROM hosts WHERE hosts.id = jobs.host_id) AS host_json`,
     )
@@ -105,14 +107,14 @@ function claimStatements(d1: D1Database, attemptId: string, nowMs: number, hostI
 }
 
 type ClaimRow = {
-  id: string; attempts: number; graph_json: string; timeout_ms: number | null; include_previews: number; input_files_json: string | null;
+  id: string; owner: string; attempts: number; graph_json: string; timeout_ms: number | null; include_previews: number; input_files_json: string | null;
   comfy_key_enc: string | null; events_json: string | null; host_id: string; host_json: string;
 };
 
 /** A claimed row (the claim's RETURNING, or a re-read of it) → what its host needs. */
 function claimFromRow(row: ClaimRow, attemptId: string, host: HostTarget): Claim {
   return {
-    jobId: row.id, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms,
+    jobId: row.id, owner: row.owner, attemptId, attempts: row.attempts, graphJson: row.graph_json, timeoutMs: row.timeout_ms,
     includePreviews: row.include_previews === 1, inputFilesJson: row.input_files_json, comfyKeyEnc: row.comfy_key_enc,
     events: row.events_json ? (JSON.parse(row.events_json) as string[]) : [],
     host,
@@ -332,7 +334,7 @@ export async function claimedOn(d1: D1Database, hostId: string, olderThanMs: num
 export async function reclaim(d1: D1Database, jobId: string, attemptId: string, host: HostTarget): Promise<Claim | null> {
   const row = await d1
     .prepare(
-      `SELECT id, attempts, graph_json, timeout_ms, include_previews, input_files_json, comfy_key_enc,
+      `SELECT id, owner, attempts, graph_json, timeout_ms, include_previews, input_files_json, comfy_key_enc,
               CASE WHEN callback_url IS NULL THEN NULL ELSE events_json END AS events_json, host_id
          FROM jobs WHERE id = ? AND attempt_id = ? AND status IN (${ACTIVE_SQL})`,
     )

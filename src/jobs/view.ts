@@ -26,8 +26,9 @@ export const storedOutputs = (row: JobRow) => parse<StoredOutput[]>(row.outputsJ
 /** One shape everywhere (GET, list, webhook bodies). Signing is passed in so this stays pure. */
 export async function toJobView(
   row: JobRow,
-  opts: { queuePosition: number | null; sign: (key: string) => Promise<SignedLink>; waiting?: JobView["waiting"] },
+  opts: { queuePosition: number | null; sign: (key: string) => Promise<SignedLink>; waiting?: JobView["waiting"]; watch?: (jobId: string) => Promise<SignedLink> },
 ): Promise<JobView> {
+  const watch = opts.watch ? await opts.watch(row.id) : null;
   const outputs = await Promise.all(
     storedOutputs(row).map(async ({ key, ...o }) => {
       if (!key || row.status !== "succeeded") return o;
@@ -58,5 +59,6 @@ export async function toJobView(
     webhook: jobWebhookView(row),
     models: parse<string[]>(row.modelsJson, []),
     ...(row.status === "queued" && opts.waiting ? { waiting: opts.waiting } : {}),
+    ...(watch ? { watchUrl: watch.url, watchUrlExpiresAt: new Date(watch.expiresAtMs).toISOString() } : {}),
   };
 }

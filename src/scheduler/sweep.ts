@@ -3,6 +3,7 @@ import { db } from "../db/client";
 import { hosts, jobs } from "../db/schema";
 import { config, type Env } from "../env";
 import { expireMove, reenqueueMove, requeueMove } from "../jobs/moves";
+import { publishMoved } from "../watch/publish";
 import { sweepRetention } from "../jobs/retention";
 import { ACTIVE, STATUS } from "../jobs/states";
 import { evictInputs } from "../storage/inputs";
@@ -33,6 +34,7 @@ export async function sweep(env: Env, nowMs = Date.now()) {
     const end = await expireMove(env.DB, j.id, nowMs);
     if (!end.row) continue;
     expired++;
+    await publishMoved(env, end.row);
     if (end.webhook) await sendAttempt(env, { deliveryId: end.webhook.deliveryId, attempt: 1 });
   }
 
@@ -54,6 +56,7 @@ export async function sweep(env: Env, nowMs = Date.now()) {
     if (known) continue;
     orphans++;
     const r = await requeueMove(env.DB, j.id, j.attemptId, { code: "COMFYUI_UNREACHABLE", message: "The job's host never took it", retryable: true }, cfg.MAX_ATTEMPTS, nowMs);
+    await publishMoved(env, r.row);
     if (r.webhook) await sendAttempt(env, { deliveryId: r.webhook.deliveryId, attempt: 1 });
   }
 

@@ -149,6 +149,9 @@ export const JobSchema = z
     models: z.array(z.string()),
     /** Why a queued job is not placed yet, when that is known: its models are only on offline or draining hosts, or on none. */
     waiting: z.object({ reason: z.enum(["model_hosts_unavailable", "model_missing"]), message: z.string(), hosts: z.array(z.string()) }).nullable().optional(),
+    /** A short-lived link to the job's event stream that needs no key (for a browser's EventSource); not in webhook bodies. */
+    watchUrl: z.string().optional(),
+    watchUrlExpiresAt: z.string().optional(),
   })
   ;
 export type JobView = z.infer<typeof JobSchema>;

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { linkSigner } from "../storage/signed-url";
+import { renderCtx } from "../watch/render";
 import { db } from "../db/client";
 import { jobs, type JobRow } from "../db/schema";
 import { config, type Env } from "../env";
@@ -63,7 +63,7 @@ export async function attemptDelivery(env: Env, row: DeliveryRow, attempt: numbe
  */
 export async function webhookBody(env: Env, job: JobRow, event: string, publicUrl: string | null): Promise<string> {
   const origin = publicUrl ?? stateOf(job).origin ?? "";
-  const plain = await toJobView(job, { queuePosition: null, sign: linkSigner(env, origin) });
+  const plain = await toJobView(job, { queuePosition: null, ...renderCtx(env, origin) });
   const view = await withInlineOutputs(plain, job, env.OUTPUTS, config(env).INLINE_OUTPUT_MAX_BYTES);
   if (job.facade === "runpod") return JSON.stringify(toRunPodJob(view, Date.now()));
   return JSON.stringify({ event, jobId: view.id, ...view });

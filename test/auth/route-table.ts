@@ -58,6 +58,11 @@ export const ROUTES: RouteRow[] = [
   { name: "DELETE /uploads/:id", template: "/uploads/{id}", method: "DELETE", path: () => `/uploads/${NO_UUID}`, access: "user", user: 404, admin: 404 },
   { name: "GET /capabilities", template: "/capabilities", method: "GET", path: () => "/capabilities", access: "user", user: 200, admin: 200 },
   { name: "GET /jobs/:id/outputs/:name", template: "/jobs/{id}/outputs/{name}", method: "GET", path: (f) => `/jobs/${f.ownJobId}/outputs/caption.txt`, access: "user", user: 200, admin: 200 },
+  // A finished job's stream is its terminal event, then the end: the read completes.
+  { name: "GET /jobs/:id/events", template: "/jobs/{id}/events", method: "GET", path: (f) => `/jobs/${f.ownJobId}/events`, access: "user", user: 200, admin: 200 },
+  { name: "GET /jobs/:id/preview", template: "/jobs/{id}/preview", method: "GET", path: (f) => `/jobs/${f.ownJobId}/preview`, access: "user", user: 404, admin: 404 },
+  // The shortest stream there is: it ends by itself after a second.
+  { name: "GET /events", template: "/events", method: "GET", path: () => "/events?timeout=1", access: "user", user: 200, admin: 200 },
   { name: "GET /webhooks/deliveries", template: "/webhooks/deliveries", method: "GET", path: () => "/webhooks/deliveries", access: "user", user: 200, admin: 200 },
   { name: "GET /webhooks/deliveries/:id", template: "/webhooks/deliveries/{id}", method: "GET", path: (f) => `/webhooks/deliveries/${f.ownDeliveryId}`, access: "user", user: 200, admin: 200 },
   { name: "POST /webhooks/deliveries/:id/redeliver", template: "/webhooks/deliveries/{id}/redeliver", method: "POST", path: (f) => `/webhooks/deliveries/${f.ownDeliveryId}/redeliver`, access: "user", user: 202, admin: 202 },

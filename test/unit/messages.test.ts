@@ -23,3 +23,11 @@ describe("parseFrame", () => {
     expect(parseFrame(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 1]).buffer)).toEqual({ type: "other", name: "binary" });
   });
 });
+
+describe("parseFrame: progress_state", () => {
+  it("keeps each node's value, max and state, and skips nodes without numbers", () => {
+    const raw = `{"type": "progress_state", "data": {"prompt_id": "${P}", "nodes": {"3": {"value": 2.0, "max": 8.0, "state": "running", "node_id": "3"}, "4": {"value": 1.0, "max": 1.0, "state": "finished"}, "5": {"state": "running"}}}}`;
+    expect(parseFrame(raw)).toEqual({ type: "progress_state", promptId: P, nodes: { "3": { value: 2, max: 8, state: "running" }, "4": { value: 1, max: 1, state: "finished" } } });
+    expect(parseFrame(`{"type": "progress_state", "data": {"nodes": {}}}`)).toEqual({ type: "other", name: "progress_state" });
+  });
+});

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
+import type { Principal } from "../../auth/principal";
 import { checkApiKey, type KeyCheck } from "../../auth/api-keys";
 import { basicCredentials } from "../../auth/basic";
 import { jwtFailureMessage, jwtSettings, verifyJwt } from "../../auth/jwt";
@@ -119,12 +120,18 @@ function useKey(c: Context<AppEnv>, check: Extract<KeyCheck, { ok: true }>, now:
  */
 export const requireRole = (role: Role): MiddlewareHandler<AppEnv> =>
   async function requireRole(c, next) {
-    const who = c.get("caller");
-    if (!who) throw c.get("authError") ?? new ApiError("AUTH_FAILED", MISSING_CREDENTIALS, { reason: "no_credentials" });
-    if (!hasRole(who, role)) throw new ApiError("FORBIDDEN", `${role === "admin" ? "Admin" : "User"} role required for this operation`);
-    c.set("principal", who);
+    allowed(c, role);
     await next();
   };
+
+/** The caller, when it holds `role` (then also set as `principal`); else the 401 or 403 requireRole answers. */
+export function allowed(c: Context<AppEnv>, role: Role): Principal {
+  const who = c.get("caller");
+  if (!who) throw c.get("authError") ?? new ApiError("AUTH_FAILED", MISSING_CREDENTIALS, { reason: "no_credentials" });
+  if (!hasRole(who, role)) throw new ApiError("FORBIDDEN", `${role === "admin" ? "Admin" : "User"} role required for this operation`);
+  c.set("principal", who);
+  return who;
+}
 
 /** For routes open to probes: no credential is fine, a bad one is still refused. */
 export const rejectBadCredentials = (): MiddlewareHandler<AppEnv> =>

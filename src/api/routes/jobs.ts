@@ -12,7 +12,7 @@ import { queuePositions } from "../../jobs/queue-position";
 import { waitForTerminal, withLive } from "../long-poll";
 import type { AppEnv } from "../context";
 import { GetJobQuery, ListJobsQuery, SubmitJob } from "../../schemas/job";
-import { signerFor } from "../sign";
+import { signerFor, viewSigners } from "../sign";
 import { jsonBody, query } from "../validate";
 import { deleteFinishedJobs } from "../../jobs/retention";
 import { acceptJob, cancelJob, jobView, visibleJob } from "../job-actions";
@@ -57,8 +57,8 @@ export const jobRoutes = new Hono<AppEnv>()
     const rows = await c.get("db").select().from(jobs).where(and(...conds)).orderBy(desc(jobs.createdAtMs), desc(jobs.id)).limit(q.limit + 1).all();
     const page = rows.slice(0, q.limit);
     const positions = await queuePositions(c.env.DB, page.filter((r) => r.status === "queued"));
-    const sign = signerFor(c);
-    const items = await Promise.all(page.map((r) => toJobView(r, { queuePosition: positions.get(r.id) ?? null, sign })));
+    const signers = viewSigners(c);
+    const items = await Promise.all(page.map((r) => toJobView(r, { queuePosition: positions.get(r.id) ?? null, ...signers })));
     return c.json({ items, count: items.length, nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null });
   })
   .get("/jobs/:id", async (c) => {

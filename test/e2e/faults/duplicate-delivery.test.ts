@@ -49,7 +49,7 @@ describe("the queue delivers a message twice", () => {
     const stub = env.HOSTS.get(env.HOSTS.idFromName(row.host_id));
     // A late duplicate after the job finished: the job row is terminal, so nothing may run again.
     await stub.dispatch({
-      jobId: job.id, attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, includePreviews: false, inputFilesJson: null, comfyKeyEnc: null, events: [], watched: false,
+      jobId: job.id, owner: "anonymous", attemptId: row.attempt_id, attempts: 1, graphJson: row.graph_json, timeoutMs: null, includePreviews: false, inputFilesJson: null, comfyKeyEnc: null, events: [], watched: false,
       host: { id: row.host_id, name: hostRow.name, url: fake.url, headers: {}, slots: 2 },
     });
     // dispatch answers once the attempt is stored (or refused): a refused one was never stored, so it cannot be submitted later.
