@@ -62,6 +62,10 @@ export type Job = {
   completedAt: string | null;
   metadata: Record<string, unknown>;
   webhook: { deliveryId: string | null; status: string } | null;
+  /** A signed link to the job's event stream (GET /jobs/:id/events) that needs no key. */
+  watchUrl?: string;
+  /** The latest sampler preview of a running job (a signed link), from its event stream. */
+  preview?: string | undefined;
 };
 export type Host = {
   id: string;

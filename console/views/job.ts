@@ -35,6 +35,8 @@ export function jobDetails(job: Job, onCancel?: () => void) {
     "div",
     { class: "job", "data-job": job.id },
     h("p", {}, statusBadge(job.status), " ", progressBar(job), " ", cancel),
+    // The sampler's latest preview, live from the job's event stream while it runs.
+    job.status === "running" && safeUrl(job.preview) ? h("img", { src: safeUrl(job.preview)!, alt: "live preview", class: "thumb preview" }) : null,
     h(
       "dl",
       { class: "facts" },

@@ -6,7 +6,7 @@ import { fill, h, safeUrl } from "../dom";
 import { watchJob, watchList, type Stop } from "../live";
 import type { Ctx } from "../main";
 
-/** Unfinished rows followed live at once (the rest move with the list, every LIST_POLL_MS). */
+/** Unfinished rows followed live at once, each over its event stream (the rest move with the list, every LIST_POLL_MS). */
 const LIVE_ROWS = 4;
 const STATUSES = ["queued", "running", "canceling", "succeeded", "failed", "canceled", "expired"];
 
@@ -19,10 +19,12 @@ export function progressBar(job: Job) {
 }
 
 /**
- * The job's latest image: its last image output once it succeeded. (Live sampler previews need
- * the preview stream of GET /jobs/:id/events; until then a running row shows its progress only.)
+ * The job's latest image: the sampler's latest preview while it runs (from its event stream), its
+ * last image output once it succeeded.
  */
-function latestImage(job: Job) {
+export function latestImage(job: Job) {
+  const preview = job.status === "running" ? safeUrl(job.preview) : undefined;
+  if (preview) return h("img", { src: preview, alt: "preview", class: "mini preview" });
   const out = job.outputs.filter((o) => o.kind === "image").at(-1);
   const src = safeUrl(out?.url);
   return src ? h("img", { src, alt: out!.name, class: "mini" }) : null;
@@ -61,7 +63,7 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
       h("td", { class: "dim" }, new Date(job.createdAt).toLocaleTimeString()),
     );
   /** What a row shows that can change; a row is redrawn only when this does. */
-  const sig = (job: Job) => JSON.stringify([job.status, job.progress?.value, job.queuePosition, job.host, job.outputs.length]);
+  const sig = (job: Job) => JSON.stringify([job.status, job.progress?.value, job.queuePosition, job.host, job.outputs.length, job.preview]);
   const redraw = (r: Row, job: Job) => {
     if (r.sig === sig(job)) return;
     const fresh = row(job);
@@ -81,8 +83,8 @@ export function mountJobs(root: HTMLElement, ctx: Ctx): Stop {
           rows.set(job.id, r);
         } else if (!r.stop || r.done) redraw(r, job);
         // The list is read from D1, where progress is saved every ~10 s; the first few unfinished
-        // rows follow their job live (GET /jobs/:id asks the host). Capped: each is a request a second
-        // against the key's rate limit.
+        // rows follow their job's event stream (progress, previews). Capped: each holds a connection,
+        // and a browser opens only six to one origin over HTTP/1.1 (as under wrangler dev).
         const live = [...rows.values()].filter((x) => x.stop && !x.done).length;
         if (!TERMINAL.has(job.status) && !r.stop && !r.done && live < LIVE_ROWS) {
           const entry = r;

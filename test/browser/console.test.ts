@@ -98,7 +98,8 @@ describe("the /admin console", () => {
   });
 
   test("adds a host and sees it online with its models", async () => {
-    const fakeUrl = await world.fake(["--step-ms", "120"]);
+    // Previews on: the sampler sends preview frames, which reach the page over the job's event stream.
+    const fakeUrl = await world.fake(["--step-ms", "120", "--preview-method", "latent2rgb"]);
     const page = await open(ADMIN_KEY, "#hosts");
     await page.fill("#add-host input[name=name]", "gpu-a");
     await page.fill("#add-host input[name=url]", fakeUrl);
@@ -143,8 +144,12 @@ describe("the /admin console", () => {
         { timeout: 30_000, interval: 200 },
       )
       .toBeGreaterThanOrEqual(2);
+    // Followed over its event stream (opened with the signed watch link, no key in the URL), which
+    // brings the sampler's live preview.
+    await page.locator("#try-job img.preview").first().waitFor({ timeout: 30_000 });
+    expect(requests.some((r) => /\/jobs\/[0-9a-f-]+\/events\?exp=\d+&sig=/.test(r.url()))).toBe(true);
     await shot(page, "2-try-running");
-    const img = page.locator("#try-job img.thumb").first();
+    const img = page.locator("#try-job img.thumb:not(.preview)").first();
     await img.waitFor({ timeout: 30_000 });
     await expect.poll(() => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await page.textContent("#try-job [data-status]")).toBe("succeeded");
@@ -191,7 +196,7 @@ describe("the /admin console", () => {
     await page.click("#try-form button[type=submit]");
     await expect.poll(() => page.getAttribute("#try-job [data-status]", "data-status"), { timeout: 30_000 }).toBe("succeeded");
     expect(await page.textContent("#try-job #inputs")).toContain("dot.png");
-    await page.locator("#try-job img.thumb").first().waitFor();
+    await page.locator("#try-job img.thumb:not(.preview)").first().waitFor();
     await page.close();
   });
 

@@ -127,6 +127,24 @@ describe("GET /preview/:id", () => {
     expect(Number(image.headers.get("content-length"))).toBe(done.data[0].length);
   });
 
+  it("serves a running task's live sampler preview (the image GET /jobs/:id/preview serves), without credentials", async () => {
+    await fake.configure({ previewMethod: "latent2rgb", stepMs: 150 });
+    try {
+      const created = await call("POST", "/router/workflow", { type: "SD15", params: { prompt: "live preview", steps: 40, width: 128, height: 128, seed: Math.floor(Math.random() * 1e9) } });
+      const id = created.json.id;
+      const live = await waitFor(async () => {
+        const r = await call("GET", `/preview/${id}`);
+        return r.status === 200 ? r : undefined;
+      }, { timeoutMs: 20_000, everyMs: 100 });
+      expect(live.headers.get("content-type")).toBe("image/jpeg");
+      expect((await call("GET", `/router/workflow/${id}`)).json.status).toBe("running");
+      expect((await call("GET", `/jobs/${id}/preview`)).headers.get("content-type")).toBe("image/jpeg");
+      await call("POST", `/router/workflow/${id}/cancel`);
+    } finally {
+      await fake.configure({ previewMethod: "none", stepMs: 5 });
+    }
+  });
+
   it("does not serve a job made through our own API, nor an id that is not a task", async () => {
     const own = await call("POST", "/jobs", { workflowId: "sd15", inputs: { prompt: "native", steps: 2, width: 128, height: 128, seed: Math.floor(Math.random() * 1e9) } });
     expect(own.status, own.text).toBe(202);

@@ -4,11 +4,11 @@ import { ownerScope } from "../../auth/roles";
 import { jobs, type JobRow } from "../../db/schema";
 import { ApiError, notFound } from "../../errors";
 import { queuePositions } from "../../jobs/queue-position";
-import { ACTIVE, type JobStatus } from "../../jobs/states";
 import { Uuid } from "../../schemas/common";
 import { FeedQuery, LastEventId, WatchQuery } from "../../schemas/watch";
 import { signingSecret } from "../../storage/signed-url";
 import { jobWatch } from "../../watch/publish";
+import { livePreview } from "../../watch/live-preview";
 import { subscribeRequest } from "../../watch/subscribe";
 import { checkWatchLink } from "../../watch/watch-link";
 import type { AppEnv } from "../context";
@@ -59,8 +59,7 @@ export const watchRoutes = new Hono<AppEnv>()
   })
   .get("/jobs/:id/preview", async (c) => {
     const row = await watchableJob(c);
-    const onHost = row.hostId !== null && ACTIVE.includes(row.status as JobStatus);
-    const p = onHost ? await c.env.HOSTS.get(c.env.HOSTS.idFromName(row.hostId!)).preview(row.id).catch(() => null) : null;
+    const p = await livePreview(c.env, row);
     if (!p) throw new ApiError("NOT_FOUND", "No preview: the job is not running, or its host has sent none yet");
     return new Response(p.bytes, { headers: { "content-type": p.contentType, "cache-control": "no-store", "x-content-type-options": "nosniff" } });
   })
