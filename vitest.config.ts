@@ -33,7 +33,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
     }));
   // RunPod's SDK over real HTTP (test/node/runpod): plain Node, no workers pool; the test starts
   // its own `wrangler dev` and fake ComfyUI. Its own entry, so other Node projects merge beside it.
-  const runpodOverHttp = { test: { name: "node-runpod", include: ["test/node/runpod/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 } };
+  // After the workerd projects (groupOrder 1): the Node projects start wrangler dev, fakes and a
+  // browser of their own, which on 2 cores would otherwise starve the timing-sensitive fault tests.
+  const afterWorkerd = { groupOrder: 1 };
+  const runpodOverHttp = { test: { name: "node-runpod", include: ["test/node/runpod/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000, sequence: afterWorkerd } };
   return {
     test: {
       projects: [
@@ -42,7 +45,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         runpodOverHttp,
         // The console in headless Chromium: Node, not workerd (it starts wrangler dev, fakes and a browser itself).
         // expect.poll waits up to 10 s by default here (vitest's 1 s is short for a page polling every 1–2 s on a busy machine).
-        { test: { name: "browser", environment: "node", include: ["test/browser/**/*.test.ts"], testTimeout: 90_000, hookTimeout: 120_000, expect: { poll: { timeout: 10_000, interval: 100 } } } },
+        { test: { name: "browser", environment: "node", include: ["test/browser/**/*.test.ts"], testTimeout: 90_000, hookTimeout: 120_000, expect: { poll: { timeout: 10_000, interval: 100 } }, sequence: afterWorkerd } },
       ],
       // Two cores: two test files at a time.
       maxWorkers: 2,
