@@ -2,7 +2,7 @@
 // round trip is counted (and, in the far-from-D1 scenario, delayed by BENCH_D1_DELAY_MS), for the
 // Worker and its Durable Objects alike. GET /__bench/d1 reads the count; /__bench/trace/:host/:job
 // reads a job's per-step times from its host's object. Not part of the product.
-import gateway, { HostDO as GatewayHostDO, JobWatchDO, RateLimiterDO } from "../src/index";
+import gateway, { HostDO as GatewayHostDO, JobWatchDO, OwnerFeedDO, RateLimiterDO } from "../src/index";
 import type { Env } from "../src/env";
 
 let roundTrips = 0;
@@ -80,7 +80,7 @@ export class HostDO extends GatewayHostDO {
     super(ctx, wrapEnv(env));
   }
 }
-export { RateLimiterDO, JobWatchDO };
+export { RateLimiterDO, JobWatchDO, OwnerFeedDO };
 
 export default {
   async fetch(req: Request, env: Env, ctx: ExecutionContext) {
