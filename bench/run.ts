@@ -199,7 +199,9 @@ const mig = spawnSync(wranglerBin, ["d1", "migrations", "apply", "DB", "--local"
 if (mig.status !== 0) throw new Error("migrations failed");
 /** The gateway under `wrangler dev`, through bench/worker.ts (the real Worker with a counting D1 binding). */
 async function startGateway(gwPort: number, dir: string, d1DelayMs: number) {
-  const child = spawn(wranglerBin, ["dev", "bench/worker.ts", "--ip", "127.0.0.1", "--port", String(gwPort), "--persist-to", dir, "--log-level", "error", "--show-interactive-dev-session=false", "--var", "LOG_LEVEL:warn", "--var", `BENCH_D1_DELAY_MS:${d1DelayMs}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"], detached: true });
+  // Its own inspector port: wrangler's default 9229 is taken whenever `npm run dev` is running.
+  const inspectorPort = await freePort();
+  const child = spawn(wranglerBin, ["dev", "bench/worker.ts", "--ip", "127.0.0.1", "--port", String(gwPort), "--inspector-port", String(inspectorPort), "--persist-to", dir, "--log-level", "error", "--show-interactive-dev-session=false", "--var", "LOG_LEVEL:warn", "--var", `BENCH_D1_DELAY_MS:${d1DelayMs}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"], detached: true });
   children.push(child);
   for (let i = 0; ; i++) {
     try {

@@ -38,11 +38,13 @@ async function startGateway(persist: string) {
   const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, encoding: "utf8", env: quietEnv() });
   if (migrate.status !== 0) throw new Error(`applying migrations failed:\n${migrate.stdout}${migrate.stderr}`);
   const port = await freePort();
+  // Not wrangler's default 9229: the RunPod project starts a gateway at the same time (see gateway-process.ts).
+  const inspectorPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   const child = spawn(
     wrangler,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--show-interactive-dev-session=false", "--test-scheduled",
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persist, "--show-interactive-dev-session=false", "--test-scheduled",
       "--var", "TRUST_CF_CONNECTING_IP:false", "--var", `API_KEYS:${ADMIN_KEY}:admin,${USER_KEY}:user`, "--var", "HOST_TICK_MS:500",
       // Webhooks to the local test receiver (http, loopback): development only, as in `npm run dev` setups.
       "--var", "ALLOW_PRIVATE_URLS:true"],

@@ -14,7 +14,10 @@ describe("a fleet of three hosts under 60 jobs of random length", () => {
     const hosts = [];
     for (const f of fakes) hosts.push(await addHost(f, 2));
     const jobs = [];
-    for (let i = 0; i < 60; i++) jobs.push(await submit({ workflow: slowGraph(5 + Math.floor(Math.random() * 11), 20) }));
+    // 300–750 ms per job: the handoff below needs the next prompt to arrive while the one before runs,
+    // and finishing a job (history, output to R2, D1, next POST /prompt) took over 100 ms on a loaded
+    // 2-core CI, longer than the 100 ms jobs this used to submit (real jobs run for seconds).
+    for (let i = 0; i < 60; i++) jobs.push(await submit({ workflow: slowGraph(10 + Math.floor(Math.random() * 16), 30) }));
 
     const done = await Promise.all(jobs.map((j) => waitForTerminal(j.id, 120_000)));
     expect(done.filter((j) => j.status !== "succeeded")).toEqual([]);

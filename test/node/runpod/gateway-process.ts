@@ -26,10 +26,13 @@ export async function startGateway(timeoutMs = 120_000): Promise<{ url: string; 
   const migrated = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { cwd: root, encoding: "utf8", env });
   if (migrated.status !== 0) throw new Error(`migrations: ${migrated.stdout}${migrated.stderr}`);
   const port = await freePort();
+  // wrangler's inspector defaults to 9229 when that looks free: two gateways started at once (this
+  // project and the browser one run side by side) both take it and one dies "Address already in use".
+  const inspectorPort = await freePort();
   // Its own process group, so stopping it ends the workerd it starts too.
   const child: ChildProcess = spawn(
     wrangler,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--var", "TRUST_CF_CONNECTING_IP:false"],
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", "--var", "TRUST_CF_CONNECTING_IP:false"],
     { cwd: root, env, stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   // Kept for the error below; wrangler's warnings would otherwise fill every passing run's output.
