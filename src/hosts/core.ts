@@ -19,8 +19,9 @@ import { AttemptRunner } from "./attempts";
 import { LatestPreviews, type Preview } from "./previews";
 import { parsePreviewFrame } from "../comfy/preview";
 import type { ComfyEvent, NodeState } from "../comfy/messages";
-import type { JobEvent } from "../watch/events";
-import { OrderedPublisher } from "../watch/publish";
+import type { HostLive, JobEvent, Publish } from "../watch/events";
+import { Interest, LEASE_MS } from "../watch/interest";
+import { jobWatch, OrderedPublisher } from "../watch/publish";
 import { lostDispatches, purgeDisowned } from "./recovery";
 import { MODELS_TTL_MS, refreshHostModels } from "./models";
 
@@ -57,6 +58,8 @@ export class HostCore {
   readonly #waiters = new JobWaiters();
   readonly #publisher: OrderedPublisher;
   readonly #previews = new LatestPreviews();
+  /** Which jobs' streams and which feeds listen now: nobody's job is reported to nobody. */
+  readonly #interest = new Interest();
   /** Per attempt, ComfyUI's per-node progress (`progress_state`), sent with the next `progress`. */
   readonly #nodes = new Map<string, Record<string, NodeState>>();
   /** The prompt ComfyUI is executing now: type-1 previews carry no prompt id and belong to it. */
@@ -112,12 +115,16 @@ export class HostCore {
     if (!this.#store.add(claimed, now, jobTimeoutMs(c.timeoutMs, this.#cfg.COMFYUI_TIMEOUT_MS))) return;
     const a = this.#store.get(c.attemptId)!;
     this.#waiters.mark(c.jobId, "dispatched", true);
+    // A long-poll waiting on the queued job learns where it went (and then waits here); a stream
+    // that watched it in the queue says so, and is reported to from here on.
+    if (c.watched) {
+      const streamed = await jobWatch(this.#env, c.jobId).placed(host.id).catch((e: unknown) => log.warn("job.watch_failed", { jobId: c.jobId, ...errorFields(e) }));
+      if (streamed) this.#interest.watchJob(c.jobId, Date.now() + LEASE_MS);
+    }
     this.#say(a, { kind: "running", host: host.name });
     // The cancel overtook the dispatch: end it canceled instead of running it.
     if (this.#store.isSettled(`job:${c.jobId}`)) return this.#end(a, { kind: "canceled", startedAtMs: null, progress: null });
     await this.#rearm();
-    // A long-poll waiting on the queued job learns where it went (and then waits here).
-    if (c.watched) await this.#env.JOB_WATCH.get(this.#env.JOB_WATCH.idFromName(c.jobId)).placed(host.id).catch((e: unknown) => log.warn("job.watch_failed", { jobId: c.jobId, ...errorFields(e) }));
     await this.#attempts.submit(host, a, false);
   }
 
@@ -151,15 +158,28 @@ export class HostCore {
     return this.#previews.get(jobId);
   }
 
-  /** Tells the job's watchers (its JobWatchDO), in order, without waiting. */
-  #say(a: Pick<Inflight, "jobId" | "claim">, event: JobEvent) {
-    this.#publisher.say({ jobId: a.jobId, owner: a.claim.owner ?? "", event });
+  /** Tells the job's watchers (its JobWatchDO) in order, without waiting; nothing when nobody listens. */
+  #say(a: Pick<Inflight, "jobId" | "claim">, event: JobEvent, extra: Pick<Publish, "queueKey"> = {}) {
+    const owner = a.claim.owner ?? "";
+    const to = this.#interest.targets(a.jobId, owner, Date.now());
+    if (to) this.#publisher.say({ jobId: a.jobId, owner, event, hostId: this.#host?.id, feeds: to.feeds, ...extra });
   }
 
   /** RPC: what GET /jobs/:id shows of a running job that D1 does not have yet. */
-  live(jobId: string): { startedAtMs: number | null; progress: Progress | null } | null {
+  live(jobId: string): HostLive {
     const a = this.#store.byJob(jobId);
     return a ? { startedAtMs: a.startedAtMs, progress: a.progress } : null;
+  }
+
+  /** RPC from a job's stream while it has watchers: report this job to it (for LEASE_MS), and what it has missed. */
+  watch(jobId: string): HostLive {
+    this.#interest.watchJob(jobId, Date.now() + LEASE_MS);
+    return this.live(jobId);
+  }
+
+  /** RPC from a feed (GET /events) while it has watchers: report its jobs to it until `untilMs`. */
+  feed(name: string, untilMs: number): void {
+    this.#interest.openFeed(name, Math.min(untilMs, Date.now() + LEASE_MS));
   }
 
   /**
@@ -191,6 +211,7 @@ export class HostCore {
     if (!(await this.#health(host, now))) return this.#rearm();
     this.#store.pruneSettled(now - SETTLED_KEPT_MS);
     this.#waiters.prune(now);
+    this.#interest.prune(now);
     await this.#socket.ensure(host.name, this.#client(host));
     for (const act of planTick(this.#store.all(), this.#socket.clientId, now, this.#timing)) {
       const a = this.#store.get(act.attemptId);
@@ -312,7 +333,7 @@ export class HostCore {
     this.#previews.drop(a.jobId);
     this.#nodes.delete(a.attemptId);
     if (row) this.#say(a, { kind: "end", row });
-    else if (requeued) this.#publisher.say({ jobId: a.jobId, owner: requeued.owner, event: { kind: "queued", queuePosition: null }, queueKey: { id: requeued.id, priority: requeued.priority, createdAtMs: requeued.createdAtMs } });
+    else if (requeued) this.#say(a, { kind: "queued", queuePosition: null }, { queueKey: { id: requeued.id, priority: requeued.priority, createdAtMs: requeued.createdAtMs } });
     if (webhook) await sendAttempt(this.#env, { deliveryId: webhook.deliveryId, attempt: 1 });
     if (next) await this.#take(next);
     if (host && more && this.#healthFailures === 0 && freeSlots(this.#store.all(), host.slots) > 0) await this.#pull(host);

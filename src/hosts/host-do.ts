@@ -31,6 +31,16 @@ export class HostDO extends DurableObject<Env> {
     return this.#with(async (h) => h.live(jobId));
   }
 
+  /** A job's stream has watchers: report the job to it for a while, and say what it missed. */
+  watch(jobId: string) {
+    return this.#with(async (h) => h.watch(jobId));
+  }
+
+  /** A feed (GET /events) has watchers: report its jobs to it until `untilMs`. */
+  feed(name: string, untilMs: number) {
+    return this.#with(async (h) => h.feed(name, untilMs));
+  }
+
   /** The latest preview of a job running here (GET /jobs/:id/preview). */
   preview(jobId: string) {
     return this.#with(async (h) => h.preview(jobId));

@@ -22,8 +22,15 @@ export type JobEvent =
 /** Where a queued job stands in line is computed from these (jobs/queue-position.ts). */
 export type QueueKey = { id: string; priority: number; createdAtMs: number };
 
-/** One report to a job's stream: the job, its owner (for GET /events), and what happened. */
-export type Publish = { jobId: string; owner: string; event: JobEvent; queueKey?: QueueKey };
+/**
+ * One report to a job's stream: the job, its owner (for GET /events), and what happened. A host's
+ * reports also say which host (so the stream knows whom to renew its interest with) and which feeds
+ * listen (see interest.ts); reports from elsewhere go to both of the owner's feeds.
+ */
+export type Publish = { jobId: string; owner: string; event: JobEvent; queueKey?: QueueKey; hostId?: string; feeds?: string[] };
+
+/** What a job's host tells a stream that starts following it: the job's run so far, or `null` when the host does not hold it. */
+export type HostLive = { startedAtMs: number | null; progress: { node: string | null; value: number; max: number; percent: number } | null } | null;
 
 /** An event as a stream keeps it: its number in this stream, and the job it is about. */
 export type Stored = { seq: number; jobId: string; event: JobEvent };

@@ -1,10 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { db } from "../db/client";
+import { jobs } from "../db/schema";
 import type { Env } from "../env";
 import { queuePositions } from "../jobs/queue-position";
+import { ACTIVE, isTerminal, STATUS, type JobStatus } from "../jobs/states";
 import { errorFields, log } from "../lib/log";
-import type { Publish, QueueKey } from "./events";
+import type { JobEvent, Publish, QueueKey } from "./events";
 import { Fanout } from "./fanout";
 import { forwardable } from "./forward";
+import { feedsOf } from "./interest";
 import { eventsFromRow, JobState } from "./job-state";
 import { renderCtx } from "./render";
 import type { JobSubscribe } from "./subscribe";
@@ -17,15 +22,21 @@ const LOG_CAPACITY = 500;
 /**
  * One object per job: the rendezvous between a long-poll of a queued job and whoever places it,
  * and the job's event stream (GET /jobs/:id/events). Publishers (the host's object, the cancel
- * route, the sweep) report every change here; each watcher gets them in order, numbered, and a late
+ * route, the sweep) report changes here; each watcher gets them in order, numbered, and a late
  * watcher gets the current state first. Changes are passed on to the owner's feed (GET /events).
- * Memory only: an object that restarted starts from the job as the Worker read it.
+ * A host reports a job only while someone listens (see interest.ts): while this stream has
+ * watchers it renews that interest with the job's host every heartbeat, and a host that no longer
+ * holds the job sends it to D1 for where the job went. Memory only: an object that restarted
+ * starts from the job as the Worker read it.
  */
 export class JobWatchDO extends DurableObject<Env> {
   #placed: { hostId: string; atMs: number } | null = null;
   #waiters: ((hostId: string | null) => void)[] = [];
-  readonly #fanout = new Fanout(LOG_CAPACITY, () => void this.#refreshPosition());
+  readonly #fanout = new Fanout(LOG_CAPACITY, () => void this.#heartbeat());
   readonly #state = new JobState();
+  #jobId: string | null = null;
+  /** The host the job is on, as far as this stream knows: the one it asks to report here. */
+  #hostId: string | null = null;
   #queueKey: QueueKey | null = null;
   #position: number | null = null;
   #forwarding: Promise<unknown> = Promise.resolve();
@@ -47,15 +58,19 @@ export class JobWatchDO extends DurableObject<Env> {
     });
   }
 
-  placed(hostId: string): void {
+  /** The job was placed on `hostId`; whether this stream has watchers (the host then reports here). */
+  placed(hostId: string): boolean {
     this.#placed = { hostId, atMs: Date.now() };
+    this.#hostId = hostId;
     for (const wake of this.#waiters) wake(hostId);
     this.#waiters = [];
+    return this.#fanout.watched;
   }
 
   /** RPC: something happened to the job. Nothing follows its end. */
   async publish(p: Publish): Promise<void> {
     if (p.queueKey) this.#queueKey = p.queueKey;
+    if (p.hostId) this.#hostId = p.event.kind === "queued" ? null : p.hostId;
     if (this.#state.ended) return;
     let event = p.event;
     if (event.kind === "queued" && event.submitted && this.#state.placed) return;
@@ -72,12 +87,19 @@ export class JobWatchDO extends DurableObject<Env> {
   /** A watcher connects (the Worker checked it may): resume after its Last-Event-ID, else the current state. */
   override async fetch(req: Request): Promise<Response> {
     const sub = (await req.json()) as JobSubscribe;
+    this.#jobId = sub.row.id;
     this.#queueKey ??= sub.queueKey;
     if (!this.#state.ended) {
       // What the Worker read is news only where nothing was published here (a queued job, a restart),
       // or when the end was (the publish lost): D1 has every end.
-      for (const e of eventsFromRow(sub.row, sub.queuePosition, { placed: this.#state.placed, started: this.#state.startedKnown })) this.#append(sub.row.id, e);
+      // A job that runs while this stream only heard of its submit (nobody watched: its host did not report).
+      const placed = this.#state.placed && !(this.#state.queued && ACTIVE.includes(sub.row.status as JobStatus));
+      for (const e of eventsFromRow(sub.row, sub.queuePosition, { placed, started: this.#state.startedKnown })) this.#append(sub.row.id, e);
       if (sub.queuePosition !== null) this.#position = sub.queuePosition;
+      if (ACTIVE.includes(sub.row.status as JobStatus) && sub.row.hostId) this.#hostId = sub.row.hostId;
+      else if (sub.row.status === STATUS.queued && this.#placed) this.#hostId = this.#placed.hostId;
+      // Before the watcher gets its response: from here on the host reports to this stream.
+      await this.#follow();
     }
     const initial = this.#fanout.log.since(sub.lastEventId) ?? this.#state.current();
     // An EventSource reconnects after a stream closes unless told 204: nothing more will come.
@@ -85,7 +107,7 @@ export class JobWatchDO extends DurableObject<Env> {
     return this.#fanout.open(renderCtx(this.env, sub.origin), initial, { end: this.#state.ended });
   }
 
-  #append(jobId: string, event: Publish["event"]) {
+  #append(jobId: string, event: JobEvent) {
     const s = this.#fanout.log.append(jobId, event);
     this.#state.apply(s);
     this.#fanout.broadcast(s, event.kind === "end");
@@ -93,6 +115,42 @@ export class JobWatchDO extends DurableObject<Env> {
 
   #positionNow(key: QueueKey): Promise<number | null> {
     return queuePositions(this.env.DB, [key]).then((m) => m.get(key.id) ?? null).catch(() => null);
+  }
+
+  #heartbeat() {
+    void this.#refreshPosition();
+    void this.#follow();
+  }
+
+  /** Asks the job's host to report here (a lease renewed every heartbeat), and takes in what it missed. */
+  async #follow() {
+    const jobId = this.#jobId;
+    if (this.#state.ended || !jobId || !this.#hostId) return;
+    const live = await this.env.HOSTS.get(this.env.HOSTS.idFromName(this.#hostId))
+      .watch(jobId)
+      .catch((e: unknown) => void log.warn("watch.follow_failed", { jobId, ...errorFields(e) }));
+    if (live === undefined) return; // the host could not be asked: the next heartbeat asks again
+    if (live === null) return this.#catchUp(jobId);
+    if (!this.#state.startedKnown && live.startedAtMs !== null) this.#append(jobId, { kind: "started", startedAtMs: live.startedAtMs });
+    const p = live.progress;
+    if (p && !this.#state.hasProgress(p.value, p.max)) this.#append(jobId, { kind: "progress", ...p });
+  }
+
+  /** The host does not hold the job (any more, or not yet): D1 says where it stands. */
+  async #catchUp(jobId: string) {
+    const row = await db(this.env.DB).select().from(jobs).where(eq(jobs.id, jobId)).get().catch(() => undefined);
+    if (!row || this.#state.ended) return;
+    const status = row.status as JobStatus;
+    if (isTerminal(status)) return this.#append(jobId, { kind: "end", row });
+    if (status === STATUS.queued) {
+      this.#hostId = null;
+      if (!this.#state.queued) this.#append(jobId, { kind: "queued", queuePosition: this.#queueKey ? await this.#positionNow(this.#queueKey) : null });
+    } else if (row.hostId && row.hostId !== this.#hostId) {
+      // Moved to another host while nobody told this stream: follow it there.
+      this.#hostId = row.hostId;
+      this.#append(jobId, { kind: "running", host: row.hostName });
+      await this.#follow();
+    }
   }
 
   /** While a watched job waits in the queue, its place in line moves as jobs ahead are placed. */
@@ -107,7 +165,9 @@ export class JobWatchDO extends DurableObject<Env> {
 
   /** To the owner's feed and the admins' feed, in order; a lost forward costs a dashboard one update. */
   #forward(p: Publish) {
-    const feeds = [`owner:${p.owner}`, "all"].map((name) => this.env.OWNER_FEED.get(this.env.OWNER_FEED.idFromName(name)));
+    const names = p.feeds ?? feedsOf(p.owner);
+    if (names.length === 0) return;
+    const feeds = names.map((name) => this.env.OWNER_FEED.get(this.env.OWNER_FEED.idFromName(name)));
     this.#forwarding = this.#forwarding
       .then(() => Promise.all(feeds.map((f) => f.push(p))))
       .catch((e: unknown) => log.warn("watch.forward_failed", { jobId: p.jobId, ...errorFields(e) }));

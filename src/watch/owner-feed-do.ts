@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { errorFields, log } from "../lib/log";
 import type { Publish } from "./events";
 import { Fanout } from "./fanout";
+import { LEASE_MS } from "./interest";
 import { renderCtx } from "./render";
 import type { FeedSubscribe } from "./subscribe";
 
@@ -11,10 +13,13 @@ const FEED_CAPACITY = 1_000;
 /**
  * One object per owner (`owner:<id>`) and one for admins (`all`): the stream of all their jobs'
  * changes (GET /events), passed on by each job's JobWatchDO with progress and previews thinned out.
- * No current state: a dashboard lists the jobs (GET /jobs) and follows them from here.
+ * Hosts report a job only while someone listens (see interest.ts): while this feed has watchers it
+ * tells every host so when one connects and on every heartbeat (a host added meanwhile hears it
+ * within one). No current state: a dashboard lists the jobs (GET /jobs) and follows them from here.
  */
 export class OwnerFeedDO extends DurableObject<Env> {
-  readonly #fanout = new Fanout(FEED_CAPACITY);
+  readonly #fanout = new Fanout(FEED_CAPACITY, () => void this.#announce());
+  #name: string | null = null;
 
   /** RPC from a JobWatchDO. */
   push(p: Publish): void {
@@ -23,6 +28,21 @@ export class OwnerFeedDO extends DurableObject<Env> {
 
   override async fetch(req: Request): Promise<Response> {
     const sub = (await req.json()) as FeedSubscribe;
+    this.#name = sub.name;
+    // Before the watcher gets its response: from here on every host reports this feed's jobs.
+    await this.#announce();
     return this.#fanout.open(renderCtx(this.env, sub.origin), this.#fanout.log.since(sub.lastEventId) ?? [], { maxMs: sub.maxMs });
+  }
+
+  async #announce() {
+    const name = this.#name;
+    if (!name) return;
+    const untilMs = Date.now() + LEASE_MS;
+    try {
+      const { results } = await this.env.DB.prepare("SELECT id FROM hosts").all<{ id: string }>();
+      await Promise.all(results.map((h) => this.env.HOSTS.get(this.env.HOSTS.idFromName(h.id)).feed(name, untilMs)));
+    } catch (e) {
+      log.warn("watch.announce_failed", { feed: name, ...errorFields(e) });
+    }
   }
 }

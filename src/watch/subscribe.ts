@@ -13,7 +13,8 @@ export type JobSubscribe = {
   queuePosition: number | null;
   queueKey: QueueKey;
 };
-export type FeedSubscribe = { origin: string; lastEventId?: string; maxMs: number };
+/** `name`: the feed's own name (`owner:<id>` or `all`), which it announces to the hosts. */
+export type FeedSubscribe = { origin: string; lastEventId?: string; maxMs: number; name: string };
 
 export const subscribeRequest = (body: JobSubscribe | FeedSubscribe) =>
   new Request("https://watch.internal/subscribe", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });

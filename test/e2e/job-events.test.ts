@@ -118,6 +118,28 @@ describe("GET /jobs/:id/events", () => {
     await waitForTerminal(blocker.id);
   });
 
+  it("follows a job nobody watched until it was halfway through: its state so far, then every step to its end", async () => {
+    // Its host reported nothing while nobody listened; the watcher's arrival makes it report.
+    const job = await submit({ workflow: samplerGraph(16) });
+    let percent = 0;
+    while (percent < 25) {
+      const got = (await call("GET", `/jobs/${job.id}`)).json;
+      expect(got.status).not.toBe("succeeded");
+      percent = got.progress?.percent ?? 0;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const s = (await openStream(`/jobs/${job.id}/events`)).events!;
+    const seen = await s.until(isTerminalEvent);
+    expect(names(seen).slice(0, 3)).toEqual(["running", "started", "progress"]);
+    const progress = seen.filter((e) => e.event === "progress").map((e) => e.data.value as number);
+    expect(progress[0]).toBeGreaterThanOrEqual(4);
+    // More than the snapshot: the steps after the watcher came, one by one, to the last.
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.at(-1)).toBe(16);
+    expect(names(seen)).toContain("output");
+    expect(seen.at(-1)).toMatchObject({ event: "succeeded", data: { job: { id: job.id, status: "succeeded" } } });
+  });
+
   it("ends a job canceled in the queue with its canceled job, and refuses what is not a job", async () => {
     const { blocker, job } = await queuedBehindAnother(10);
     const s = (await openStream(`/jobs/${job.id}/events`)).events!;
@@ -149,6 +171,20 @@ describe("GET /events", () => {
     for (const p of mine.filter((e) => e.event === "preview")) expect(p.data.dataUri).toBeUndefined();
     expect((await call("GET", "/events?timeout=0")).status).toBe(400);
     expect((await call("GET", "/events?follow=1")).status).toBe(400);
+  });
+
+  it("a dashboard that connects while a job runs gets that job's changes from then on", async () => {
+    const job = await submit({ workflow: samplerGraph(16) });
+    for (let got = (await call("GET", `/jobs/${job.id}`)).json; !got.progress?.percent; got = (await call("GET", `/jobs/${job.id}`)).json) {
+      expect(got.status).not.toBe("succeeded");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { events } = await openStream("/events?timeout=60");
+    const mine = (await events!.until((e) => e.data.jobId === job.id && isTerminalEvent(e))).filter((e) => e.data.jobId === job.id);
+    await events!.cancel();
+    expect(names(mine)).toContain("progress");
+    expect(names(mine)).toContain("output");
+    expect(mine.at(-1)).toMatchObject({ event: "succeeded", data: { job: { id: job.id } } });
   });
 });
 

@@ -12,7 +12,6 @@ import { livePreview } from "../../watch/live-preview";
 import { subscribeRequest } from "../../watch/subscribe";
 import { checkWatchLink } from "../../watch/watch-link";
 import type { AppEnv } from "../context";
-import { withLive } from "../long-poll";
 import { allowed } from "../middleware/auth";
 import { visibleJob } from "../visible-job";
 import { param, query } from "../validate";
@@ -51,7 +50,8 @@ const relay = (res: Response) => new Response(res.body, { status: res.status, he
 
 export const watchRoutes = new Hono<AppEnv>()
   .get("/jobs/:id/events", async (c) => {
-    const row = await withLive(c, await watchableJob(c));
+    // The stream asks the job's host itself for what D1 does not have yet (and to report from now on).
+    const row = await watchableJob(c);
     const from = lastEventId(c);
     const queuePosition = row.status === "queued" ? ((await queuePositions(c.env.DB, [row])).get(row.id) ?? null) : null;
     const sub = { origin: new URL(c.req.url).origin, lastEventId: from, row, queuePosition, queueKey: { id: row.id, priority: row.priority, createdAtMs: row.createdAtMs } };
@@ -67,6 +67,7 @@ export const watchRoutes = new Hono<AppEnv>()
     const who = allowed(c, "user");
     const { timeout } = query(c, FeedQuery);
     const owner = ownerScope(who);
-    const feed = c.env.OWNER_FEED.get(c.env.OWNER_FEED.idFromName(owner === undefined ? "all" : `owner:${owner}`));
-    return relay(await feed.fetch(subscribeRequest({ origin: new URL(c.req.url).origin, lastEventId: lastEventId(c), maxMs: timeout * 1000 })));
+    const name = owner === undefined ? "all" : `owner:${owner}`;
+    const feed = c.env.OWNER_FEED.get(c.env.OWNER_FEED.idFromName(name));
+    return relay(await feed.fetch(subscribeRequest({ origin: new URL(c.req.url).origin, lastEventId: lastEventId(c), maxMs: timeout * 1000, name })));
   });
