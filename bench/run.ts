@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakeComfy, type FakeComfyHandle } from "../test/fakes/comfyui/index.ts";
+import { attachProfiler, summarize } from "./profile.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUDGET_MS = 5 * 60_000;
@@ -197,10 +198,11 @@ gateway = `http://127.0.0.1:${port}`;
 const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
 const mig = spawnSync(wranglerBin, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "true" } });
 if (mig.status !== 0) throw new Error("migrations failed");
+let inspectorPort = 0;
 /** The gateway under `wrangler dev`, through bench/worker.ts (the real Worker with a counting D1 binding). */
 async function startGateway(gwPort: number, dir: string, d1DelayMs: number) {
   // Its own inspector port: wrangler's default 9229 is taken whenever `npm run dev` is running.
-  const inspectorPort = await freePort();
+  inspectorPort = await freePort();
   const child = spawn(wranglerBin, ["dev", "bench/worker.ts", "--ip", "127.0.0.1", "--port", String(gwPort), "--inspector-port", String(inspectorPort), "--persist-to", dir, "--log-level", "error", "--show-interactive-dev-session=false", "--var", "LOG_LEVEL:warn", "--var", `BENCH_D1_DELAY_MS:${d1DelayMs}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"], detached: true });
   children.push(child);
   for (let i = 0; ; i++) {
@@ -219,6 +221,28 @@ for (let i = 0; i < 8; i++) fakes.push(await startFakeComfy({ stepMs: 0, nodeDel
 for (const [i, f] of fakes.entries()) hostIds.push((await api("POST", "/hosts", { name: `bench-${i + 1}`, url: f.url, slots: 2 })).json.id);
 await useHosts(1);
 await viaGateway(instant()); // warm up isolates, D1, the HostDO and its socket
+
+// `npm run bench -- --profile`: only a CPU profile of 400 zero-time jobs at concurrency 8 on 4 hosts.
+if (process.argv.includes("--profile")) {
+  await useHosts(4);
+  await pool(40, 8, () => viaGateway(instant()));
+  const profiler = await attachProfiler(inspectorPort);
+  await profiler.start();
+  const t0 = performance.now();
+  await pool(400, 8, () => viaGateway(instant()));
+  const jobsPerS = 400 / ((performance.now() - t0) / 1000);
+  const profile = await profiler.stop();
+  const text = `400 jobs, concurrency 8, 4 hosts: ${jobsPerS.toFixed(1)} jobs/s (profiler attached)\n${summarize(profile)}\n`;
+  fs.mkdirSync(path.join(root, "bench", "results"), { recursive: true });
+  // Opens in Chrome DevTools' Performance panel (or speedscope) for the call tree.
+  fs.writeFileSync(path.join(root, "bench", "results", "gateway.cpuprofile"), JSON.stringify(profile));
+  fs.writeFileSync(path.join(root, "bench", "results", "profile.txt"), text);
+  console.log(text);
+  for (const f of fakes) await f.close();
+  killGroup(wrangler);
+  fs.rmSync(persist, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // 1. Added latency, sequential, one host; D1 round trips counted over the run; one job traced per phase.
 const latency: Record<string, unknown> = {};

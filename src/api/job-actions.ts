@@ -22,7 +22,7 @@ import { sendAttempt } from "../webhooks/enqueue";
 import { webhookSettings } from "../webhooks/settings";
 import type { AppEnv } from "./context";
 import { viewSigners } from "./sign";
-import { publish, publishMoved } from "../watch/publish";
+import { announceSubmitted, publishMoved } from "../watch/publish";
 import { STATUS } from "../jobs/states";
 export { visibleJob } from "./visible-job";
 
@@ -73,8 +73,8 @@ export async function acceptJob(
   // What the submit learnt already, so the answer's view need not ask again.
   const known = { ...(queuePosition !== undefined ? { position: queuePosition } : {}), ...(waiting !== undefined ? { waiting } : {}) };
   if (replayed) return { job, replayed, known };
-  // Dashboards (GET /events) learn of the new job; its own stream starts with it.
-  c.executionCtx.waitUntil(publish(c.env, { jobId: job.id, owner: job.owner, event: { kind: "queued", queuePosition: queuePosition ?? null, submitted: true }, queueKey: { id: job.id, priority: job.priority, createdAtMs: job.createdAtMs } }));
+  // Dashboards (GET /events) learn of the new job.
+  c.executionCtx.waitUntil(announceSubmitted(c.env, { jobId: job.id, owner: job.owner, event: { kind: "queued", queuePosition: queuePosition ?? null, submitted: true } }));
   if (claim) c.executionCtx.waitUntil(dispatch(c.env, claim));
   else c.executionCtx.waitUntil(c.env.JOBS.send({ jobId: job.id }).catch((e: unknown) => log.warn("queue.send_failed", { jobId: job.id, ...errorFields(e) })));
   return { job, replayed, known };

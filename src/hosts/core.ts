@@ -194,6 +194,9 @@ export class HostCore {
   /** RPC from the sweep: refresh the host's address and check on it now. */
   async check(host: HostTarget): Promise<void> {
     this.#store.setMeta("host", host);
+    // Armed before the tick's I/O (a health check, a socket to open): a first check that hangs
+    // must not leave a new host without the alarm that checks on it again.
+    await this.#rearm();
     await this.tick();
   }
 

@@ -52,23 +52,27 @@ export type InflightPatch = Partial<Pick<Inflight, "phase" | "clientId" | "submi
 /** What every socket frame changes: kept in memory, not written per frame (after a restart the tick looks the prompt up). */
 type Live = Pick<Inflight, "lastEventAtMs" | "progress">;
 
+/**
+ * SQLite is the durable copy; reads come from a memory mirror kept in step by every write (this
+ * class is the only writer). Every socket frame looks its attempt up, and reading it back from
+ * SQLite (a row carrying the whole claim, graph included) was the host's biggest CPU cost.
+ */
 export class InflightStore {
-  /** Claims never change once stored: parsed once per attempt, not on every read. */
-  readonly #claims = new Map<string, Inflight["claim"]>();
+  /** Attempts by id, in dispatch order (the order `all()` gives). */
+  readonly #rows = new Map<string, Inflight>();
   readonly #live = new Map<string, Live>();
-
-  #fromRow = (r: Row): Inflight => {
-    let claim = this.#claims.get(r.attempt_id);
-    if (!claim) this.#claims.set(r.attempt_id, (claim = JSON.parse(r.claim_json) as Inflight["claim"]));
-    const a = fromRow(r, claim);
-    const live = this.#live.get(r.attempt_id);
-    return live ? { ...a, lastEventAtMs: Math.max(a.lastEventAtMs, live.lastEventAtMs), progress: live.progress ?? a.progress } : a;
-  };
+  readonly #meta = new Map<string, unknown>();
+  readonly #metaJson = new Map<string, string>();
 
   /** A frame arrived for this attempt (and perhaps new progress): memory only. */
   touch(attemptId: string, live: Partial<Live> & { lastEventAtMs: number }) {
     const prev = this.#live.get(attemptId);
     this.#live.set(attemptId, { lastEventAtMs: live.lastEventAtMs, progress: live.progress ?? prev?.progress ?? null });
+  }
+
+  #view(a: Inflight): Inflight {
+    const live = this.#live.get(a.attemptId);
+    return live ? { ...a, lastEventAtMs: Math.max(a.lastEventAtMs, live.lastEventAtMs), progress: live.progress ?? a.progress } : { ...a };
   }
 
   constructor(private readonly sql: SqlStorage) {
@@ -80,6 +84,11 @@ export class InflightStore {
       last_event_at_ms INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, progress_json TEXT, outcome_json TEXT, warning_json TEXT)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS settled (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)`);
+    for (const r of sql.exec<Row>(`SELECT * FROM attempts ORDER BY dispatched_at_ms`).toArray()) this.#rows.set(r.attempt_id, fromRow(r, JSON.parse(r.claim_json) as Inflight["claim"]));
+    for (const r of sql.exec<{ key: string; value: string }>(`SELECT key, value FROM meta`).toArray()) {
+      this.#meta.set(r.key, JSON.parse(r.value));
+      this.#metaJson.set(r.key, r.value);
+    }
   }
 
   /** Attempts (and canceled jobs, as `job:<id>`) this host is done with. */
@@ -94,26 +103,33 @@ export class InflightStore {
   }
 
   all(): Inflight[] {
-    return this.sql.exec<Row>(`SELECT * FROM attempts ORDER BY dispatched_at_ms`).toArray().map(this.#fromRow);
+    return [...this.#rows.values()].map((a) => this.#view(a));
   }
   get(attemptId: string): Inflight | null {
-    const r = this.sql.exec<Row>(`SELECT * FROM attempts WHERE attempt_id = ?`, attemptId).toArray()[0];
-    return r ? this.#fromRow(r) : null;
+    const a = this.#rows.get(attemptId);
+    return a ? this.#view(a) : null;
   }
   byJob(jobId: string): Inflight | null {
-    const r = this.sql.exec<Row>(`SELECT * FROM attempts WHERE job_id = ?`, jobId).toArray()[0];
-    return r ? this.#fromRow(r) : null;
+    for (const a of this.#rows.values()) if (a.jobId === jobId) return this.#view(a);
+    return null;
   }
   /** `false` when this attempt is already here: a duplicate dispatch changes nothing. */
   add(c: Omit<Claim, "host">, nowMs: number, timeoutMs: number): boolean {
     // Synchronous SQL in a Durable Object: nothing can run between this check and the insert.
-    if (this.get(c.attemptId)) return false;
+    if (this.#rows.has(c.attemptId)) return false;
+    const claimJson = JSON.stringify(c);
+    const row: Row = {
+      attempt_id: c.attemptId, job_id: c.jobId, claim_json: claimJson, phase: "pending", client_id: null, dispatched_at_ms: nowMs,
+      // Until it starts, a prompt may wait behind the one running (one slot's worth of time).
+      submitted_at_ms: null, started_at_ms: null, deadline_ms: nowMs + 2 * timeoutMs, last_event_at_ms: nowMs, timeout_ms: timeoutMs,
+      progress_json: null, outcome_json: null, warning_json: null,
+    };
     this.sql.exec(
       `INSERT INTO attempts (attempt_id, job_id, claim_json, phase, client_id, dispatched_at_ms, deadline_ms, last_event_at_ms, timeout_ms)
        VALUES (?, ?, ?, 'pending', NULL, ?, ?, ?, ?)`,
-      // Until it starts, a prompt may wait behind the one running (one slot's worth of time).
-      c.attemptId, c.jobId, JSON.stringify(c), nowMs, nowMs + 2 * timeoutMs, nowMs, timeoutMs,
+      row.attempt_id, row.job_id, claimJson, row.dispatched_at_ms, row.deadline_ms, row.last_event_at_ms, row.timeout_ms,
     );
+    this.#rows.set(c.attemptId, fromRow(row, JSON.parse(claimJson) as Inflight["claim"]));
     return true;
   }
   update(attemptId: string, patch: InflightPatch) {
@@ -124,22 +140,29 @@ export class InflightStore {
       ...entries.map(([k, v]) => COLUMNS[k]![1](v) as string | number | null),
       attemptId,
     );
+    const a = this.#rows.get(attemptId);
+    // Copies, as a read from SQLite would give: no caller's object is kept.
+    if (a) this.#rows.set(attemptId, { ...a, ...(Object.fromEntries(entries.map(([k, v]) => [k, v === undefined ? null : structuredClone(v)])) as InflightPatch) });
   }
   /** D1 has the attempt's outcome: forget it, remembering its id against late duplicate dispatches. */
   remove(attemptId: string, nowMs: number) {
     this.sql.exec(`DELETE FROM attempts WHERE attempt_id = ?`, attemptId);
-    this.#claims.delete(attemptId);
+    this.#rows.delete(attemptId);
     this.#live.delete(attemptId);
     this.markSettled(attemptId, nowMs);
   }
   count(): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM attempts`).one().n;
+    return this.#rows.size;
   }
   getMeta<T>(key: string): T | null {
-    const r = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
-    return r ? (JSON.parse(r.value) as T) : null;
+    return (this.#meta.get(key) as T | undefined) ?? null;
   }
+  /** Every dispatch carries the host's address: written only when it changed. */
   setMeta(key: string, value: unknown) {
-    this.sql.exec(`INSERT OR REPLACE INTO meta VALUES (?, ?)`, key, JSON.stringify(value));
+    const json = JSON.stringify(value);
+    if (this.#metaJson.get(key) === json) return;
+    this.sql.exec(`INSERT OR REPLACE INTO meta VALUES (?, ?)`, key, json);
+    this.#meta.set(key, JSON.parse(json));
+    this.#metaJson.set(key, json);
   }
 }

@@ -9,7 +9,7 @@ import type { StoredOutput } from "../storage/outputs";
  * event named after the final status that carries the whole job.
  */
 export type JobEvent =
-  /** `submitted`: the job's first report, sent by POST /jobs; it may arrive after its host's `running`, and is then dropped. */
+  /** `submitted`: the job's first report, sent by POST /jobs to the feeds; one that arrives after its host's `running` is dropped. */
   | { kind: "queued"; queuePosition: number | null; submitted?: boolean }
   | { kind: "running"; host: string | null }
   | { kind: "started"; startedAtMs: number }

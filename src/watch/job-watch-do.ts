@@ -73,7 +73,6 @@ export class JobWatchDO extends DurableObject<Env> {
     if (p.hostId) this.#hostId = p.event.kind === "queued" ? null : p.hostId;
     if (this.#state.ended) return;
     let event = p.event;
-    if (event.kind === "queued" && event.submitted && this.#state.placed) return;
     // A job back in the queue: its place in line, for whoever watches.
     if (event.kind === "queued" && event.queuePosition === null && this.#fanout.watched && this.#queueKey) {
       this.#position = await this.#positionNow(this.#queueKey);

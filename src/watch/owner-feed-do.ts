@@ -9,6 +9,8 @@ import type { FeedSubscribe } from "./subscribe";
 
 /** Events kept for Last-Event-ID resumes of a dashboard's stream. */
 const FEED_CAPACITY = 1_000;
+/** How many recently placed jobs a feed remembers (a submit's report trails its host's by milliseconds). */
+const PLACED_KEPT = 5_000;
 
 /**
  * One object per owner (`owner:<id>`) and one for admins (`all`): the stream of all their jobs'
@@ -20,10 +22,21 @@ const FEED_CAPACITY = 1_000;
 export class OwnerFeedDO extends DurableObject<Env> {
   readonly #fanout = new Fanout(FEED_CAPACITY, () => void this.#announce());
   #name: string | null = null;
+  /** Jobs this feed saw leave the queue, newest last: against a submit's report arriving after. */
+  readonly #placed = new Set<string>();
 
-  /** RPC from a JobWatchDO. */
+  /** RPC from a JobWatchDO, or from POST /jobs (`submitted`). */
   push(p: Publish): void {
+    // The submit's report travels apart from its host's: one that arrives after the job was placed is stale.
+    if (p.event.kind === "queued" && p.event.submitted && this.#placed.has(p.jobId)) return;
+    if (p.event.kind !== "queued") this.#remember(p.jobId);
     this.#fanout.broadcast(this.#fanout.log.append(p.jobId, p.event));
+  }
+
+  #remember(jobId: string) {
+    this.#placed.delete(jobId);
+    this.#placed.add(jobId);
+    if (this.#placed.size > PLACED_KEPT) this.#placed.delete(this.#placed.values().next().value!);
   }
 
   override async fetch(req: Request): Promise<Response> {

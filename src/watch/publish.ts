@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { errorFields, log } from "../lib/log";
 import { isTerminal, STATUS, type JobStatus } from "../jobs/states";
 import type { Publish } from "./events";
+import { feedsOf } from "./interest";
 
 export const jobWatch = (env: Env, jobId: string) => env.JOB_WATCH.get(env.JOB_WATCH.idFromName(jobId));
 
@@ -11,6 +12,20 @@ export async function publish(env: Env, p: Publish): Promise<void> {
   await jobWatch(env, p.jobId)
     .publish(p)
     .catch((e: unknown) => log.warn("watch.publish_failed", { jobId: p.jobId, kind: p.event.kind, ...errorFields(e) }));
+}
+
+/**
+ * A new job, to the dashboards (GET /events) straight away: nobody can watch the job's own stream
+ * before its 202, which then starts from the row. A lost report costs a dashboard one update.
+ */
+export async function announceSubmitted(env: Env, p: Publish): Promise<void> {
+  await Promise.all(
+    feedsOf(p.owner).map((name) =>
+      env.OWNER_FEED.get(env.OWNER_FEED.idFromName(name))
+        .push(p)
+        .catch((e: unknown) => log.warn("watch.announce_failed", { jobId: p.jobId, feed: name, ...errorFields(e) })),
+    ),
+  );
 }
 
 /** A move outside a host (cancel of a queued job, expiry, the sweep's requeue): its end, or its return to the queue. */
