@@ -23,7 +23,7 @@ export async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlin
   while (!isTerminal(row.status as JobStatus) && Date.now() < deadlineMs) {
     const left = deadlineMs - Date.now();
     if (onHost(row)) {
-      const got = await hostOf(c, row.hostId!).waitFor(row.id, left).catch(() => undefined);
+      const got = await hostOf(c, row.hostId!).waitFor(row.id, left, row.attemptId ?? undefined).catch(() => undefined);
       if (got === null) break; // the deadline passed with the job still on its host
       if (got?.row) {
         row = got.row;

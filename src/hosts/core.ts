@@ -29,6 +29,8 @@ const FAILURES_BEFORE_OFFLINE = 3;
 /** How long a host remembers attempts it finished, against late duplicate dispatches. */
 const SETTLED_KEPT_MS = 24 * 3_600_000;
 const ADOPT_CHECK_MS = 10_000;
+/** How long a long-poll waits here for a dispatch D1 says is on its way before asking D1 again. */
+const DISPATCH_GRACE_MS = 2_000;
 /** How often a reachable host refreshes its `last_seen` in D1 when nothing else changed. */
 const LAST_SEEN_WRITE_MS = 5 * 60_000;
 
@@ -186,9 +188,15 @@ export class HostCore {
    * RPC: resolves with the job's finished row once it leaves this host (or `row: null` when it went
    * back to the queue), or `null` after `timeoutMs`; `undefined` when the host does not hold it.
    */
-  async waitFor(jobId: string, timeoutMs: number): Promise<Final | null | undefined> {
-    if (!this.#waiters.hasFinal(jobId) && !this.#store.byJob(jobId)) return undefined;
-    return this.#waiters.wait(jobId, timeoutMs);
+  async waitFor(jobId: string, timeoutMs: number, attemptId?: string): Promise<Final | null | undefined> {
+    if (this.#waiters.hasFinal(jobId) || this.#store.byJob(jobId)) return this.#waiters.wait(jobId, timeoutMs);
+    // D1 gave this host the attempt, but its dispatch is still on the way (it follows the submit's
+    // answer): wait for the job here a little instead of sending the caller back to D1 in a loop.
+    if (!attemptId || this.#store.isSettled(attemptId)) return undefined;
+    const graceMs = Math.min(timeoutMs, DISPATCH_GRACE_MS);
+    const early = await this.#waiters.wait(jobId, graceMs);
+    if (early) return early;
+    return this.#store.byJob(jobId) ? this.#waiters.wait(jobId, timeoutMs - graceMs) : undefined;
   }
 
   /** RPC from the sweep: refresh the host's address and check on it now. */

@@ -22,8 +22,8 @@ export class HostDO extends DurableObject<Env> {
   }
 
   /** The finished row when the job leaves this host; `null` on timeout; `undefined` when the host does not hold it. */
-  waitFor(jobId: string, timeoutMs: number) {
-    return this.#with((h) => h.waitFor(jobId, timeoutMs));
+  waitFor(jobId: string, timeoutMs: number, attemptId?: string) {
+    return this.#with((h) => h.waitFor(jobId, timeoutMs, attemptId));
   }
 
   /** A running job's start time and progress, which D1 gets only now and then. */

@@ -23,7 +23,7 @@ describe("InflightStore (a host's attempts: SQLite, read through a memory mirror
       store.update("att-1", { startedAtMs: 1_200, deadlineMs: 61_200, progress });
       // The caller's object is not kept: changing it afterwards changes nothing stored.
       progress.value = 9;
-      store.update("att-2", { phase: "ended", outcome: { kind: "failed", failure: { code: "COMFYUI_ERROR", message: "x", retryable: false }, startedAtMs: null, progress: null } });
+      store.update("att-2", { phase: "ended", outcome: { kind: "failed", failure: { code: "COMFYUI_EXECUTION_ERROR", message: "x", retryable: false }, startedAtMs: null, progress: null } });
       store.setMeta("host", { id: "h", name: "gpu-1", url: "http://127.0.0.1:1", headers: {}, slots: 2 });
 
       const restarted = new InflightStore(state.storage.sql);
