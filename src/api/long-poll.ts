@@ -37,7 +37,8 @@ export async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlin
       // seconds, in case that word was lost.
       const hostId = await c.env.JOB_WATCH.get(c.env.JOB_WATCH.idFromName(row.id)).waitPlaced(Math.min(QUEUED_WATCH_MS, left)).catch(() => null);
       if (hostId) {
-        row = { ...row, status: STATUS.running, hostId };
+        // The attempt it now runs under is not known here (the row's is an older one, if any).
+        row = { ...row, status: STATUS.running, hostId, attemptId: null };
         continue;
       }
     }

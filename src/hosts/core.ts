@@ -84,6 +84,7 @@ export class HostCore {
       runStateWriteMs: 10_000,
     };
     this.#publisher = new OrderedPublisher(env, background);
+    for (const [name, until] of Object.entries(this.#store.getMeta<Record<string, number>>("feeds") ?? {})) this.#interest.openFeed(name, until);
     this.#socket = new HostSocket((data) => this.#onFrame(data), { baseS: this.#cfg.WEBSOCKET_RECONNECT_DELAY_S, attempts: this.#cfg.WEBSOCKET_RECONNECT_ATTEMPTS });
     this.#attempts = new AttemptRunner({
       store: this.#store, socket: this.#socket, env, cfg: this.#cfg, db: this.#db, client: (h) => this.#client(h),
@@ -181,7 +182,10 @@ export class HostCore {
 
   /** RPC from a feed (GET /events) while it has watchers: report its jobs to it until `untilMs`. */
   feed(name: string, untilMs: number): void {
-    this.#interest.openFeed(name, Math.min(untilMs, Date.now() + LEASE_MS));
+    const now = Date.now();
+    this.#interest.openFeed(name, Math.min(untilMs, now + LEASE_MS));
+    // Kept across a restart of this object: a job stream catches up from D1, a dashboard's feed cannot.
+    this.#store.setMeta("feeds", this.#interest.openFeeds(now));
   }
 
   /**

@@ -19,13 +19,18 @@ export class JobWaiters {
     const kept = this.#finals.get(jobId);
     if (kept) return Promise.resolve({ row: kept.row });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(null), Math.min(timeoutMs, 60_000));
-      const list = this.#waiters.get(jobId) ?? [];
-      list.push((f) => {
+      const wake = (f: { row: JobRow | null }) => {
         clearTimeout(timer);
         resolve(f);
-      });
-      this.#waiters.set(jobId, list);
+      };
+      // A waiter that timed out leaves: a job that never ends here (moved elsewhere) keeps none.
+      const timer = setTimeout(() => {
+        const left = (this.#waiters.get(jobId) ?? []).filter((w) => w !== wake);
+        if (left.length) this.#waiters.set(jobId, left);
+        else this.#waiters.delete(jobId);
+        resolve(null);
+      }, Math.min(timeoutMs, 60_000));
+      this.#waiters.set(jobId, [...(this.#waiters.get(jobId) ?? []), wake]);
     });
   }
 

@@ -30,6 +30,11 @@ export class Interest {
     return job || feeds.length > 0 ? { job, feeds } : null;
   }
 
+  /** The feeds' leases still running: what a host keeps across a restart (a feed has no other way to catch up). */
+  openFeeds(nowMs: number): Record<string, number> {
+    return Object.fromEntries([...this.#feeds].filter(([, until]) => until > nowMs));
+  }
+
   /** Forgets expired leases (called on the host's tick). */
   prune(nowMs: number) {
     for (const m of [this.#jobs, this.#feeds]) for (const [k, until] of m) if (until <= nowMs) m.delete(k);

@@ -43,10 +43,10 @@ export class JobState {
   get startedKnown(): boolean {
     return this.#run.has("started");
   }
-  /** Whether the latest progress known is this one (a host's snapshot adds nothing then). */
-  hasProgress(value: number, max: number): boolean {
+  /** Whether the latest progress known is this far or further (a host's snapshot then adds nothing, or would step back). */
+  knowsProgress(value: number, max: number): boolean {
     const p = this.#run.get("progress")?.event;
-    return p?.kind === "progress" && p.value === value && p.max === max;
+    return p?.kind === "progress" && p.max === max && p.value >= value;
   }
 
   /** The events that make up the current state, in the order they happened; once the job ended, its end says it all. */

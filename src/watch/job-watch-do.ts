@@ -40,6 +40,7 @@ export class JobWatchDO extends DurableObject<Env> {
   #queueKey: QueueKey | null = null;
   #position: number | null = null;
   #forwarding: Promise<unknown> = Promise.resolve();
+  #endForwarded = false;
   readonly #forwardedAt = new Map<string, number>();
 
   /** The host the job was placed on, as soon as it is; `null` after `timeoutMs`. */
@@ -70,8 +71,18 @@ export class JobWatchDO extends DurableObject<Env> {
   /** RPC: something happened to the job. Nothing follows its end. */
   async publish(p: Publish): Promise<void> {
     if (p.queueKey) this.#queueKey = p.queueKey;
-    if (p.hostId) this.#hostId = p.event.kind === "queued" ? null : p.hostId;
-    if (this.#state.ended) return;
+    // A host's report says where the job is; a "back in the queue" from a host it already left (its
+    // report late behind the new host's `placed`) says nothing.
+    if (p.hostId) {
+      if (p.event.kind !== "queued") this.#hostId = p.hostId;
+      else if (p.hostId === this.#hostId) this.#hostId = null;
+    }
+    if (this.#state.ended) {
+      // An end this stream learnt from D1 first (its host's report was still on the way) still goes
+      // on to the feeds that listen, once.
+      if (p.event.kind === "end" && p.owner && !this.#endForwarded) this.#forward(p);
+      return;
+    }
     let event = p.event;
     // A job back in the queue: its place in line, for whoever watches.
     if (event.kind === "queued" && event.queuePosition === null && this.#fanout.watched && this.#queueKey) {
@@ -116,9 +127,10 @@ export class JobWatchDO extends DurableObject<Env> {
     return queuePositions(this.env.DB, [key]).then((m) => m.get(key.id) ?? null).catch(() => null);
   }
 
+  /** Every 15 s while watched: renew with the job's host, or (no host known: queued, or a placement missed) ask D1. */
   #heartbeat() {
-    void this.#refreshPosition();
-    void this.#follow();
+    if (this.#state.ended || !this.#jobId) return;
+    void (this.#hostId ? this.#follow() : this.#catchUp(this.#jobId));
   }
 
   /** Asks the job's host to report here (a lease renewed every heartbeat), and takes in what it missed. */
@@ -128,14 +140,17 @@ export class JobWatchDO extends DurableObject<Env> {
     const live = await this.env.HOSTS.get(this.env.HOSTS.idFromName(this.#hostId))
       .watch(jobId)
       .catch((e: unknown) => void log.warn("watch.follow_failed", { jobId, ...errorFields(e) }));
-    if (live === undefined) return; // the host could not be asked: the next heartbeat asks again
+    if (live === undefined || this.#state.ended) return; // not reachable: the next heartbeat asks again
     if (live === null) return this.#catchUp(jobId);
     if (!this.#state.startedKnown && live.startedAtMs !== null) this.#append(jobId, { kind: "started", startedAtMs: live.startedAtMs });
     const p = live.progress;
-    if (p && !this.#state.hasProgress(p.value, p.max)) this.#append(jobId, { kind: "progress", ...p });
+    if (p && !this.#state.knowsProgress(p.value, p.max)) this.#append(jobId, { kind: "progress", ...p });
   }
 
-  /** The host does not hold the job (any more, or not yet): D1 says where it stands. */
+  /**
+   * D1 says where the job stands: when its host does not hold it (any more, or not yet), or no
+   * host is known. A queued job's place in line moves as jobs ahead are placed.
+   */
   async #catchUp(jobId: string) {
     const row = await db(this.env.DB).select().from(jobs).where(eq(jobs.id, jobId)).get().catch(() => undefined);
     if (!row || this.#state.ended) return;
@@ -143,7 +158,13 @@ export class JobWatchDO extends DurableObject<Env> {
     if (isTerminal(status)) return this.#append(jobId, { kind: "end", row });
     if (status === STATUS.queued) {
       this.#hostId = null;
-      if (!this.#state.queued) this.#append(jobId, { kind: "queued", queuePosition: this.#queueKey ? await this.#positionNow(this.#queueKey) : null });
+      this.#queueKey ??= { id: row.id, priority: row.priority, createdAtMs: row.createdAtMs };
+      const position = await this.#positionNow(this.#queueKey);
+      if (this.#state.ended || this.#hostId) return; // placed or ended meanwhile: that report says it
+      if (!this.#state.queued || (position !== null && position !== this.#position)) {
+        this.#position = position;
+        this.#append(jobId, { kind: "queued", queuePosition: position });
+      }
     } else if (row.hostId && row.hostId !== this.#hostId) {
       // Moved to another host while nobody told this stream: follow it there.
       this.#hostId = row.hostId;
@@ -152,18 +173,9 @@ export class JobWatchDO extends DurableObject<Env> {
     }
   }
 
-  /** While a watched job waits in the queue, its place in line moves as jobs ahead are placed. */
-  async #refreshPosition() {
-    if (!this.#state.queued || !this.#queueKey) return;
-    const now = await this.#positionNow(this.#queueKey);
-    if (now !== null && now !== this.#position && this.#state.queued) {
-      this.#position = now;
-      this.#append(this.#queueKey.id, { kind: "queued", queuePosition: now });
-    }
-  }
-
   /** To the owner's feed and the admins' feed, in order; a lost forward costs a dashboard one update. */
   #forward(p: Publish) {
+    if (p.event.kind === "end") this.#endForwarded = true;
     const names = p.feeds ?? feedsOf(p.owner);
     if (names.length === 0) return;
     const feeds = names.map((name) => this.env.OWNER_FEED.get(this.env.OWNER_FEED.idFromName(name)));

@@ -35,6 +35,18 @@ describe("Interest (which jobs a host reports, and to whom)", () => {
     expect(i.targets("job-1", "alice", NOW)).toEqual({ job: true, feeds: feedsOf("alice") });
   });
 
+  it("lists the feeds' running leases (what a host keeps across a restart), and a restored lease works as before", () => {
+    const i = new Interest();
+    i.openFeed("all", NOW + LEASE_MS);
+    i.openFeed("owner:bob", NOW + 10);
+    i.watchJob("job-1", NOW + LEASE_MS);
+    expect(i.openFeeds(NOW + 10)).toEqual({ all: NOW + LEASE_MS });
+    const restored = new Interest();
+    for (const [name, until] of Object.entries(i.openFeeds(NOW))) restored.openFeed(name, until);
+    expect(restored.targets("job-9", "bob", NOW + 5)).toEqual({ job: false, feeds: ["owner:bob", "all"] });
+    expect(restored.targets("job-9", "bob", NOW + 10)).toEqual({ job: false, feeds: ["all"] });
+  });
+
   it("prune forgets only expired leases", () => {
     const i = new Interest();
     i.watchJob("old", NOW + 10);
