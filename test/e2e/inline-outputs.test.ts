@@ -1,22 +1,14 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addHost, spawnFake, type Fake } from "../helpers/fake";
+import { describe, expect, it } from "vitest";
 import { hmacHex } from "../helpers/hash";
+import { hostAndReceiver } from "../helpers/host-and-receiver";
 import { call, tinyGraph, waitForTerminal } from "../helpers/gateway";
-import { received, spawnReceiver, type Receiver } from "../helpers/receiver";
+import { received } from "../helpers/receiver";
 import { WEBHOOK_SECRET } from "../helpers/webhook-config";
 
 /** Outputs inline end to end: a real run on a fake ComfyUI, the bytes read back from R2 into the job and its webhook. */
-let fake: Fake;
-let receiver: Receiver;
-beforeAll(async () => {
-  [fake, receiver] = await Promise.all([spawnFake(["--step-ms", "5"]), spawnReceiver()]);
-  await addHost(fake, 2);
-});
-afterAll(async () => {
-  await Promise.all([fake?.close(), receiver?.close()]);
-});
+const world = hostAndReceiver();
 
 const seed = () => Math.floor(Math.random() * 0xffffff);
 const stored = async (jobId: string, name: string) => new Uint8Array(await (await env.OUTPUTS.get(`outputs/${jobId}/${name}`))!.arrayBuffer());
@@ -40,7 +32,7 @@ describe("a job that asks for its outputs inline", () => {
   });
 
   it("carries the bytes in the terminal webhook too", async () => {
-    const hook = await receiver.hook();
+    const hook = await world.receiver.hook();
     const r = await call("POST", "/jobs", { workflow: tinyGraph(seed()), outputs: { inline: true }, callbackUrl: hook.url });
     const job = await waitForTerminal(r.json.id);
     const [req] = await received(hook, 1);
@@ -52,7 +44,7 @@ describe("a job that asks for its outputs inline", () => {
 
 describe("a RunPod job's webhook", () => {
   it("gets RunPod's payload, signed as all our webhooks are", async () => {
-    const hook = await receiver.hook();
+    const hook = await world.receiver.hook();
     const r = await call("POST", "/runpod/v2/hooked-ep/run", { input: { workflow: tinyGraph(seed()) }, webhook: hook.url });
     expect(r.status, r.text).toBe(200);
     const job = await waitForTerminal(r.json.id);

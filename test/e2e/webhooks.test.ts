@@ -1,21 +1,13 @@
 import { exports } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addHost, spawnFake, type Fake } from "../helpers/fake";
+import { describe, expect, it } from "vitest";
 import { hmacHex } from "../helpers/hash";
+import { hostAndReceiver } from "../helpers/host-and-receiver";
 import { call, slowGraph, tinyGraph, waitFor, waitForTerminal } from "../helpers/gateway";
-import { delivery, received, settledJob, spawnReceiver, type Hook, type Receiver } from "../helpers/receiver";
+import { delivery, received, settledJob, type Hook } from "../helpers/receiver";
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS, WEBHOOK_TIMEOUT_MS } from "../helpers/webhook-config";
 
-let fake: Fake;
-let receiver: Receiver;
-beforeAll(async () => {
-  [fake, receiver] = await Promise.all([spawnFake(["--step-ms", "5"]), spawnReceiver()]);
-  await addHost(fake, 2);
-});
-afterAll(async () => {
-  await Promise.all([fake?.close(), receiver?.close()]);
-});
+const world = hostAndReceiver();
 
 /** Submits a job that calls `hook` and waits for it to end. */
 async function runJob(hook: Hook, extra: Record<string, unknown> = {}) {
@@ -28,7 +20,7 @@ const gapsOf = (reqs: { at: number }[]) => reqs.slice(1).map((r, i) => r.at - re
 
 describe("a job's webhook", () => {
   it("POSTs the job exactly as GET /jobs/:id shows it, with its event and working signed links", async () => {
-    const hook = await receiver.hook();
+    const hook = await world.receiver.hook();
     const job = await runJob(hook);
     expect(job.status).toBe("succeeded");
     const [req] = await received(hook, 1);
@@ -58,7 +50,7 @@ describe("a job's webhook", () => {
   });
 
   it("is signed with X-Signature and with Standard Webhooks, verifiable by the standardwebhooks package with either secret", async () => {
-    const hook = await receiver.hook();
+    const hook = await world.receiver.hook();
     const job = await runJob(hook);
     const [req] = await received(hook, 1);
     const { body, headers } = req!;
@@ -77,8 +69,8 @@ describe("a job's webhook", () => {
   });
 
   it("delivers a failed job as `failed`, from the host that ran it", async () => {
-    const hook = await receiver.hook();
-    await fake.faults({ oom: 1 });
+    const hook = await world.receiver.hook();
+    await world.fake.faults({ oom: 1 });
     const job = await runJob(hook);
     expect(job.status).toBe("failed");
     const [req] = await received(hook, 1);
@@ -86,7 +78,7 @@ describe("a job's webhook", () => {
   });
 
   it("delivers `canceled` for a running job canceled on its host", async () => {
-    const hook = await receiver.hook();
+    const hook = await world.receiver.hook();
     const r = await call("POST", "/jobs", { workflow: slowGraph(40, 50), callbackUrl: hook.url });
     // Executing on the host (progress reported), so the cancel goes through the HostDO's interrupt.
     await waitFor(async () => ((await call("GET", `/jobs/${r.json.id}`)).json.progress ? true : undefined), { everyMs: 20 });
@@ -98,9 +90,9 @@ describe("a job's webhook", () => {
   });
 
   it("sends `started` and throttled `progress` only when asked for them, and the final event once", async () => {
-    const quiet = await receiver.hook();
+    const quiet = await world.receiver.hook();
     await runJob(quiet, { workflow: slowGraph(6, 100) });
-    const chatty = await receiver.hook();
+    const chatty = await world.receiver.hook();
     const job = await runJob(chatty, { workflow: slowGraph(6, 100), events: ["started", "progress"] });
     await settledJob(job.id);
     const events = (await chatty.requests()).map((r) => JSON.parse(r.body) as { event: string; status: string; progress: unknown });

@@ -1,12 +1,12 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sweep } from "../../src/scheduler/sweep";
 import { createApp } from "../../src/app";
-import { addHost, spawnFake, type Fake } from "../helpers/fake";
 import { hmacHex } from "../helpers/hash";
+import { hostAndReceiver } from "../helpers/host-and-receiver";
 import { call, checkpointGraph, slowGraph, tinyGraph, waitFor, waitForStatus, waitForTerminal } from "../helpers/gateway";
-import { received, spawnReceiver, type Receiver } from "../helpers/receiver";
+import { received } from "../helpers/receiver";
 import { WEBHOOK_SECRET } from "../helpers/webhook-config";
 
 /**
@@ -20,11 +20,8 @@ const KEY = { "x-api-key": "your-key" };
 /** The workflow id all the guide's job examples run; an admin creates it as their users did (POST /workflows). */
 const WORKFLOW = "sdxl_realism_v1";
 
-let fake: Fake;
-let receiver: Receiver;
+const world = hostAndReceiver();
 beforeAll(async () => {
-  [fake, receiver] = await Promise.all([spawnFake(["--step-ms", "5"]), spawnReceiver()]);
-  await addHost(fake, 2);
   const created = await call("POST", "/workflows", {
     id: WORKFLOW,
     name: "SDXL realism v1",
@@ -38,9 +35,6 @@ beforeAll(async () => {
     },
   }, KEY);
   expect(created.status, created.text).toBe(201);
-});
-afterAll(async () => {
-  await Promise.all([fake?.close(), receiver?.close()]);
 });
 
 /** POST /jobs exactly as the guide's curl examples send it, then the job once it has ended. */
@@ -94,7 +88,7 @@ describe("ComfyUI Gateway's requests", () => {
   });
 
   it("2. OOM (Out of Memory) Errors: a CUDA out-of-memory failure is COMFYUI_OOM with retryable: false, and is not retried", async () => {
-    await fake.faults({ oom: 1, oomMessage: "CUDA out of memory. Tried to allocate 2.00 GiB" });
+    await world.fake.faults({ oom: 1, oomMessage: "CUDA out of memory. Tried to allocate 2.00 GiB" });
     const job = await runJob({ workflowId: WORKFLOW, inputs: { prompt: "a mountain landscape", width: 2048, height: 2048 } });
     expect(job).toMatchObject({ status: "failed", attempts: 1, error: { error: "COMFYUI_OOM", retryable: false, message: expect.stringContaining("out of memory") } });
   });
@@ -114,7 +108,7 @@ describe("ComfyUI Gateway's requests", () => {
   });
 
   it("4a / 4e. Webhooks: a job with callbackUrl is POSTed to it with X-Signature: sha256=<lowercase hex HMAC of the raw body>, and jobId and status in the body", async () => {
-    const hook = await receiver.hook();
+    const hook = await world.receiver.hook();
     const job = await runJob({ workflowId: WORKFLOW, inputs: { prompt: "test" }, callbackUrl: hook.url });
     expect(job.status).toBe("succeeded");
     const [req] = await received(hook, 1);
@@ -180,7 +174,7 @@ describe("ComfyUI Gateway's requests", () => {
 
   // Last: it takes this file's only ComfyUI down.
   it("1a / 1e / 8a. ComfyUI Not Reachable: GET /health answers comfyui.reachable: false, and ok: false once a job waits for it", async () => {
-    await fake.kill();
+    await world.fake.kill();
     const down = await waitFor(async () => {
       // The cron sweep wakes every host's object, which health-checks it at once: the host goes
       // offline after three failed checks whether or not its own alarm has fired yet (on a loaded
