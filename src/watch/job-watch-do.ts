@@ -11,6 +11,7 @@ import { Fanout } from "./fanout";
 import { forwardable } from "./forward";
 import { feedsOf } from "./interest";
 import { eventsFromRow, JobState } from "./job-state";
+import { ownerFeed } from "./publish";
 import { renderCtx } from "./render";
 import type { JobSubscribe } from "./subscribe";
 
@@ -178,7 +179,7 @@ export class JobWatchDO extends DurableObject<Env> {
     if (p.event.kind === "end") this.#endForwarded = true;
     const names = p.feeds ?? feedsOf(p.owner);
     if (names.length === 0) return;
-    const feeds = names.map((name) => this.env.OWNER_FEED.get(this.env.OWNER_FEED.idFromName(name)));
+    const feeds = names.map((name) => ownerFeed(this.env, name));
     this.#forwarding = this.#forwarding
       .then(() => Promise.all(feeds.map((f) => f.push(p))))
       .catch((e: unknown) => log.warn("watch.forward_failed", { jobId: p.jobId, ...errorFields(e) }));

@@ -6,6 +6,8 @@ import type { Publish } from "./events";
 import { feedsOf } from "./interest";
 
 export const jobWatch = (env: Env, jobId: string) => env.JOB_WATCH.get(env.JOB_WATCH.idFromName(jobId));
+/** A feed by name: `owner:<id>`, or `all` for admins. */
+export const ownerFeed = (env: Env, name: string) => env.OWNER_FEED.get(env.OWNER_FEED.idFromName(name));
 
 /** Reports to a job's stream; a failure costs its watchers an update (the end they would get from D1 on reconnect), never the caller. */
 export async function publish(env: Env, p: Publish): Promise<void> {
@@ -21,7 +23,7 @@ export async function publish(env: Env, p: Publish): Promise<void> {
 export async function announceSubmitted(env: Env, p: Publish): Promise<void> {
   await Promise.all(
     feedsOf(p.owner).map((name) =>
-      env.OWNER_FEED.get(env.OWNER_FEED.idFromName(name))
+      ownerFeed(env, name)
         .push(p)
         .catch((e: unknown) => log.warn("watch.announce_failed", { jobId: p.jobId, feed: name, ...errorFields(e) })),
     ),

@@ -7,7 +7,7 @@ import { queuePositions } from "../../jobs/queue-position";
 import { Uuid } from "../../schemas/common";
 import { FeedQuery, LastEventId, WatchQuery } from "../../schemas/watch";
 import { signingSecret } from "../../storage/signed-url";
-import { jobWatch } from "../../watch/publish";
+import { jobWatch, ownerFeed } from "../../watch/publish";
 import { livePreview } from "../../watch/live-preview";
 import { subscribeRequest } from "../../watch/subscribe";
 import { checkWatchLink } from "../../watch/watch-link";
@@ -68,6 +68,6 @@ export const watchRoutes = new Hono<AppEnv>()
     const { timeout } = query(c, FeedQuery);
     const owner = ownerScope(who);
     const name = owner === undefined ? "all" : `owner:${owner}`;
-    const feed = c.env.OWNER_FEED.get(c.env.OWNER_FEED.idFromName(name));
+    const feed = ownerFeed(c.env, name);
     return relay(await feed.fetch(subscribeRequest({ origin: new URL(c.req.url).origin, lastEventId: lastEventId(c), maxMs: timeout * 1000, name })));
   });
