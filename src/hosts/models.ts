@@ -3,6 +3,7 @@ import { ComfyClient } from "../comfy/client";
 import type { Db } from "../db/client";
 import { hosts, type HostRow } from "../db/schema";
 import { errorFields, log } from "../lib/log";
+import { canonicalLists } from "../workflows/models-needed";
 
 /**
  * The model folders GET /capabilities reports, read with the cheap `/models/{folder}` (not the
@@ -31,16 +32,14 @@ export const modelsStale = (h: Pick<HostRow, "modelsAtMs">, nowMs: number) => h.
  * `host_models` row per file under its current folder name (what the claim matches). One batch.
  */
 export async function writeHostModels(d1: D1Database, hostId: string, models: HostModels, nowMs: number) {
-  const json = JSON.stringify(models);
+  const keys = Object.entries(canonicalLists(models as Record<string, string[]>)).flatMap(([folder, names]) => names.map((name) => `${folder}/${name}`));
   await d1.batch([
-    d1.prepare("UPDATE hosts SET models_json = ?2, models_at_ms = ?3 WHERE id = ?1").bind(hostId, json, nowMs),
+    d1.prepare("UPDATE hosts SET models_json = ?2, models_at_ms = ?3 WHERE id = ?1").bind(hostId, JSON.stringify(models), nowMs),
     d1.prepare("DELETE FROM host_models WHERE host_id = ?1").bind(hostId),
     d1.prepare(
       `INSERT OR IGNORE INTO host_models (host_id, key)
-         SELECT ?1, (CASE folder.key WHEN 'unet' THEN 'diffusion_models' WHEN 'clip' THEN 'text_encoders' ELSE folder.key END) || '/' || file.value
-           FROM json_each(?2) folder, json_each(folder.value) file
-          WHERE EXISTS (SELECT 1 FROM hosts WHERE id = ?1)`,
-    ).bind(hostId, json),
+         SELECT ?1, key.value FROM json_each(?2) key WHERE EXISTS (SELECT 1 FROM hosts WHERE id = ?1)`,
+    ).bind(hostId, JSON.stringify(keys)),
   ]);
 }
 
