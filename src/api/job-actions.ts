@@ -24,6 +24,7 @@ import type { AppEnv } from "./context";
 import { viewSigners } from "./sign";
 import { announceSubmitted, publishMoved } from "../watch/publish";
 import { STATUS } from "../jobs/states";
+import { hostObject } from "../hosts/object";
 export { visibleJob } from "./visible-job";
 
 /**
@@ -92,7 +93,7 @@ export async function cancelJob(c: Context<AppEnv>, id: string): Promise<JobRow>
   // A queued job ends here; a running one ends on its host, which tells its watchers.
   if (!moved.toHost && after.status === STATUS.canceled) c.executionCtx.waitUntil(publishMoved(c.env, after));
   if (moved.toHost && after.hostId) {
-    const stub = c.env.HOSTS.get(c.env.HOSTS.idFromName(after.hostId));
+    const stub = hostObject(c.env, after.hostId);
     c.executionCtx.waitUntil(stub.cancel(after.id).catch((e: unknown) => log.warn("job.cancel_rpc_failed", { jobId: after.id, ...errorFields(e) })));
   }
   return after;

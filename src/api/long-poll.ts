@@ -3,13 +3,13 @@ import type { Context } from "hono";
 import { jobs, type JobRow } from "../db/schema";
 import { ACTIVE, isTerminal, STATUS, type JobStatus } from "../jobs/states";
 import type { AppEnv } from "./context";
+import { hostObject } from "../hosts/object";
 
 /** A dispatch still on its way to the host: look again after this long. */
 const DISPATCH_WAIT_MS = 5;
 /** The longest a queued job's long-poll waits for word of its placement before asking D1. */
 const QUEUED_WATCH_MS = 3_000;
 
-const hostOf = (c: Context<AppEnv>, hostId: string) => c.env.HOSTS.get(c.env.HOSTS.idFromName(hostId));
 const onHost = (row: JobRow) => ACTIVE.includes(row.status as JobStatus) && row.hostId !== null;
 
 /**
@@ -23,7 +23,7 @@ export async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlin
   while (!isTerminal(row.status as JobStatus) && Date.now() < deadlineMs) {
     const left = deadlineMs - Date.now();
     if (onHost(row)) {
-      const got = await hostOf(c, row.hostId!).waitFor(row.id, left, row.attemptId ?? undefined).catch(() => undefined);
+      const got = await hostObject(c.env, row.hostId!).waitFor(row.id, left, row.attemptId ?? undefined).catch(() => undefined);
       if (got === null) break; // the deadline passed with the job still on its host
       if (got?.row) {
         row = got.row;
@@ -53,7 +53,7 @@ export async function waitForTerminal(c: Context<AppEnv>, start: JobRow, deadlin
  */
 export async function withLive(c: Context<AppEnv>, row: JobRow): Promise<JobRow> {
   if (!onHost(row)) return row;
-  const live = await hostOf(c, row.hostId!).live(row.id).catch(() => null);
+  const live = await hostObject(c.env, row.hostId!).live(row.id).catch(() => null);
   if (!live) return row;
   const startedAtMs = live.startedAtMs ?? row.startedAtMs;
   return {

@@ -6,6 +6,7 @@ import { ACTIVE } from "../jobs/states";
 import { errorFields, log } from "../lib/log";
 import { sql } from "drizzle-orm";
 import { sendAttempt } from "../webhooks/enqueue";
+import { hostObject } from "../hosts/object";
 
 export const hostTarget = (h: HostRow): HostTarget => ({
   id: h.id,
@@ -35,7 +36,7 @@ export async function hostLoads(env: Env) {
  */
 export async function dispatch(env: Env, c: Claim): Promise<boolean> {
   try {
-    await env.HOSTS.get(env.HOSTS.idFromName(c.host.id)).dispatch(c);
+    await hostObject(env, c.host.id).dispatch(c);
     return true;
   } catch (e) {
     log.error("job.dispatch_failed", { jobId: c.jobId, host: c.host.name, ...errorFields(e) });

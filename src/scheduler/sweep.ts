@@ -12,6 +12,7 @@ import { resendOverdue, sendAttempt } from "../webhooks/enqueue";
 import { hostTarget, placeQueued } from "./place";
 import { readFleetAlert } from "./fleet-alert";
 import { announceAlertChange } from "../webhooks/alert";
+import { hostObject } from "../hosts/object";
 
 const REENQUEUE_AFTER_MS = 60_000;
 /**
@@ -44,7 +45,7 @@ export async function sweep(env: Env, nowMs = Date.now()) {
   // Wake every host: a HostDO reconciles its attempts, adopts lost dispatches and health-checks on each wake.
   const fleet = await d.select().from(hosts).all();
   await Promise.all(
-    fleet.map((h) => env.HOSTS.get(env.HOSTS.idFromName(h.id)).check(hostTarget(h)).catch((e: unknown) => log.warn("sweep.host_check_failed", { host: h.name, ...errorFields(e) }))),
+    fleet.map((h) => hostObject(env, h.id).check(hostTarget(h)).catch((e: unknown) => log.warn("sweep.host_check_failed", { host: h.name, ...errorFields(e) }))),
   );
 
   // A running job whose host is gone from the fleet (removed) or whose object does not answer.
@@ -52,7 +53,7 @@ export async function sweep(env: Env, nowMs = Date.now()) {
   let orphans = 0;
   for (const j of running) {
     if (!j.hostId || !j.attemptId) continue;
-    const known = await env.HOSTS.get(env.HOSTS.idFromName(j.hostId)).knows(j.attemptId).catch(() => true);
+    const known = await hostObject(env, j.hostId).knows(j.attemptId).catch(() => true);
     if (known) continue;
     orphans++;
     const r = await requeueMove(env.DB, j.id, j.attemptId, { code: "COMFYUI_UNREACHABLE", message: "The job's host never took it", retryable: true }, cfg.MAX_ATTEMPTS, nowMs);

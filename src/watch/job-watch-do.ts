@@ -14,6 +14,7 @@ import { eventsFromRow, JobState } from "./job-state";
 import { ownerFeed } from "./publish";
 import { renderCtx } from "./render";
 import type { JobSubscribe } from "./subscribe";
+import { hostObject } from "../hosts/object";
 
 /** How long a placement is remembered for a long-poll that registers just after it. */
 const PLACED_KEPT_MS = 60_000;
@@ -138,7 +139,7 @@ export class JobWatchDO extends DurableObject<Env> {
   async #follow() {
     const jobId = this.#jobId;
     if (this.#state.ended || !jobId || !this.#hostId) return;
-    const live = await this.env.HOSTS.get(this.env.HOSTS.idFromName(this.#hostId))
+    const live = await hostObject(this.env, this.#hostId)
       .watch(jobId)
       .catch((e: unknown) => void log.warn("watch.follow_failed", { jobId, ...errorFields(e) }));
     if (live === undefined || this.#state.ended) return; // not reachable: the next heartbeat asks again

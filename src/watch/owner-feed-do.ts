@@ -6,6 +6,7 @@ import { Fanout } from "./fanout";
 import { LEASE_MS } from "./interest";
 import { renderCtx } from "./render";
 import type { FeedSubscribe } from "./subscribe";
+import { hostObject } from "../hosts/object";
 
 /** Events kept for Last-Event-ID resumes of a dashboard's stream. */
 const FEED_CAPACITY = 1_000;
@@ -53,7 +54,7 @@ export class OwnerFeedDO extends DurableObject<Env> {
     const untilMs = Date.now() + LEASE_MS;
     try {
       const { results } = await this.env.DB.prepare("SELECT id FROM hosts").all<{ id: string }>();
-      await Promise.all(results.map((h) => this.env.HOSTS.get(this.env.HOSTS.idFromName(h.id)).feed(name, untilMs)));
+      await Promise.all(results.map((h) => hostObject(this.env, h.id).feed(name, untilMs)));
     } catch (e) {
       log.warn("watch.announce_failed", { feed: name, ...errorFields(e) });
     }

@@ -11,6 +11,7 @@ import type { AppEnv } from "../context";
 import { CreateHost } from "../../schemas/host";
 import { Id } from "../../schemas/common";
 import { jsonBody, param } from "../validate";
+import { hostObject } from "../../hosts/object";
 
 type Loaded = Awaited<ReturnType<typeof hostLoads>>[number];
 
@@ -57,7 +58,7 @@ export const hostRoutes = new Hono<AppEnv>()
     log.info("host.created", { host: row.name, hostId: row.id });
     // Check on it and give it the work that was waiting, without making the admin wait.
     c.executionCtx.waitUntil(
-      c.env.HOSTS.get(c.env.HOSTS.idFromName(row.id)).check(hostTarget(row))
+      hostObject(c.env, row.id).check(hostTarget(row))
         .then(() => placeQueued(c.env))
         .catch((e: unknown) => log.warn("host.first_check_failed", { host: row.name, ...errorFields(e) })),
     );
