@@ -343,7 +343,6 @@ export async function reclaim(d1: D1Database, jobId: string, attemptId: string, 
   return row ? claimFromRow(row, attemptId, host) : null;
 }
 
-
 /**
  * RunPod's purge-queue: the given jobs that are still queued are canceled, each with its outbox
  * row, in one batch; one that was placed meanwhile is left running. Returns the canceled ones.

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { config } from "../env";
 import { db } from "../db/client";
+import { base64 } from "../lib/bytes";
 import { toJobView } from "../jobs/view";
 import { linkSigner, signingSecret, type SignedLink } from "../storage/signed-url";
 import type { Stored } from "./events";
@@ -23,11 +24,7 @@ export function renderCtx(env: Env, origin: string): RenderCtx {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function dataUri(contentType: string, bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return `data:${contentType};base64,${btoa(bin)}`;
-}
+const dataUri = (contentType: string, bytes: Uint8Array) => `data:${contentType};base64,${base64(bytes)}`;
 
 /** An event's SSE name and JSON data. Every data object carries `jobId`, so one stream can carry many jobs (GET /events). */
 export async function renderEvent(s: Stored, ctx: RenderCtx): Promise<{ name: string; data: Record<string, unknown> }> {
